@@ -1,0 +1,94 @@
+"""Who may touch the ledger: users, provinces and the five-level agency hierarchy.
+
+Invariants:
+- Province codes are the two-digit GB/T 2260 codes, plus 66 for the XPCC, which the social
+  insurance system pools separately (spec §8.5). They are primary keys because every other
+  table and every provincial API message speaks in them.
+- The national agency has neither parent nor province; every other agency has both, and a
+  parent exactly one level above it (checked in clean(); the database holds the first two).
+"""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+
+class Province(models.Model):
+    """A provincial-level pooling region (省级统筹区)."""
+
+    code = models.CharField("code (GB/T 2260)", max_length=2, primary_key=True)
+    name_zh = models.CharField("名称", max_length=32)
+    name_en = models.CharField("name", max_length=64)
+    valid_in_id_numbers = models.BooleanField(
+        default=True,
+        help_text="False for pooling-only codes (66, XPCC) that never start an ID number.",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "province (省)"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_zh}"
+
+
+class Agency(models.Model):
+    """A social insurance agency (经办机构) at one of the five levels."""
+
+    class Level(models.IntegerChoices):
+        NATIONAL = 1, "national (国家)"
+        PROVINCE = 2, "province (省)"
+        CITY = 3, "city (市)"
+        COUNTY = 4, "county (县)"
+        TOWNSHIP = 5, "township (乡镇/街道)"
+
+    name = models.CharField(max_length=100)
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, null=True, blank=True, related_name="agencies"
+    )
+    division_code = models.CharField(
+        "division code",
+        max_length=12,
+        unique=True,
+        help_text="GB/T 2260 code of the division served (6 digits; townships 9).",
+    )
+
+    class Meta:
+        ordering = ["division_code"]
+        verbose_name_plural = "agencies"
+        constraints = [
+            models.CheckConstraint(
+                name="agency_national_is_root",
+                condition=(
+                    Q(level=1, parent__isnull=True, province__isnull=True)
+                    | Q(level__gt=1, parent__isnull=False, province__isnull=False)
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.parent is not None and self.parent.level != self.level - 1:
+            raise ValidationError({"parent": "The parent must be exactly one level above."})
+        if self.parent is not None and self.parent.province_id not in (None, self.province_id):
+            raise ValidationError({"province": "An agency serves its parent's province."})
+
+
+class User(AbstractUser):
+    """A person who signs in: a caseworker (with an agency) or an insured person."""
+
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="caseworkers",
+        help_text="Caseworkers see the records of this agency's province; national sees all.",
+    )
