@@ -200,16 +200,17 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run_parser = sub.add_parser("run", help="run the portal with worker and beat")
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    test_parser = sub.add_parser("test", help="run the test suite")
-    test_parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+    sub.add_parser("test", help="run the test suite; further arguments go to pytest")
+    args, pytest_args = parser.parse_known_args(argv)
+    if args.command == "run" and pytest_args:
+        parser.error(f"unrecognized arguments: {' '.join(pytest_args)}")
     # SIGTERM (a supervisor) stops as cleanly as Ctrl-C; SIGINT is set explicitly because a
     # shell starts background jobs with it ignored.
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     if args.command == "run":
         return run(args.port)
-    return test(args.pytest_args)
+    return test(pytest_args)
 
 
 if __name__ == "__main__":
