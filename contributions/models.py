@@ -1,10 +1,32 @@
-"""Policy parameters of the enterprise-employee basic pension, per province and year.
+"""The national ledger (一本账) of the enterprise-employee basic pension.
 
-Parameters are data, not code (spec §0.1): an official notice changes a row, not a rule.
-Rates are stored as fractions (0.16 means 16 %); money is numeric(14,2).
-Each row names its source; rows marked approximate are demo figures (spec §9).
+Two levels:
+- the person sub-ledger: contribution records (one row per person, month, province and
+  employer) and personal-account entries (interest, transfers, refunds, adjustments);
+- the fund journal: double-entry journal entries per province and fund account, posted per
+  business event or per ingested batch, never per row.
+
+Invariants held by the database (migration 0004):
+- contribution records, personal-account entries, journal entries and lines, suspense items
+  and reinstatements are append-only: a trigger refuses UPDATE and DELETE;
+- every journal entry balances: a deferred constraint trigger checks at commit that its
+  lines sum to zero and that it has at least two;
+- a correction is a reversal row pointing at the row it cancels, plus a new row; both name
+  the reason;
+- a suspense item is reinstated at most once (one-to-one).
+
+Sign conventions: journal line amounts are debits when positive and credits when negative.
+Personal-account entries are credits to the person when positive. The personal account's
+contribution credits are the `account_part` of the contribution records (stored once, not
+copied), so an account's balance is Σ account_part + Σ entries.
+
+Policy parameters are data, not code (spec §0.1): an official notice changes a row, not a
+rule. Rates are fractions (0.16 means 16 %); money is numeric(14,2).
 """
 
+import uuid
+
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
@@ -103,3 +125,404 @@ class CreditingRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}: {self.rate * 100:.2f} %"
+
+
+class RetirementCategory(models.TextChoices):
+    """Original statutory retirement age (spec §6.1, Decisions)."""
+
+    M60 = "M60", "men, 60"
+    F55 = "F55", "women, 55 (cadres, flexible employment)"
+    F50 = "F50", "women, 50 (workers)"
+
+
+class InsuredPerson(models.Model):
+    """An insured person (参保人), identified nationally by the resident ID number."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", "male"
+        FEMALE = "F", "female"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "insured (参保)"
+        RETIRED = "retired", "receiving a pension (退休)"
+        DECEASED = "deceased", "deceased (死亡)"
+
+    id_number = models.CharField("ID number (公民身份号码)", max_length=18, unique=True)
+    name = models.CharField("name (姓名)", max_length=50)
+    birth_date = models.DateField(help_text="Derived from the ID number.")
+    sex = models.CharField(max_length=1, choices=Sex.choices, help_text="From the ID number.")
+    hukou_province = models.ForeignKey(
+        "accounts.Province", on_delete=models.PROTECT, related_name="+", verbose_name="户籍省"
+    )
+    retirement_category = models.CharField(max_length=3, choices=RetirementCategory.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    retired_on = models.DateField(null=True, blank=True)
+    died_on = models.DateField(null=True, blank=True)
+    retired_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_duplicates",
+        help_text="The record this duplicate was merged into.",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="insured_person",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "insured person (参保人)"
+        constraints = [
+            models.CheckConstraint(
+                name="person_status_dates",
+                condition=(
+                    Q(status="active", died_on__isnull=True)
+                    | Q(status="retired", retired_on__isnull=False, died_on__isnull=True)
+                    | Q(status="deceased", died_on__isnull=False)
+                ),
+            ),
+            models.CheckConstraint(
+                name="person_not_merged_into_itself", condition=~Q(retired_into=F("pk"))
+            ),
+        ]
+        indexes = [models.Index(fields=["name"], name="person_name_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.masked_id_number})"
+
+    @property
+    def masked_id_number(self) -> str:
+        """The ID number with the birth date and sequence hidden: 110105********002X."""
+        return f"{self.id_number[:6]}********{self.id_number[-4:]}"
+
+
+class Employer(models.Model):
+    """An employer (参保单位), identified by its unified social credit code."""
+
+    uscc = models.CharField(
+        "unified social credit code (统一社会信用代码)", max_length=18, unique=True
+    )
+    name = models.CharField(max_length=200)
+    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "employer (参保单位)"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Scheme(models.TextChoices):
+    EMPLOYEE = "employee", "enterprise employee (企业职工)"
+    FLEXIBLE = "flexible", "flexible employment (灵活就业)"
+
+
+class Enrolment(models.Model):
+    """An insurance relationship (参保关系) of a person in a province and scheme."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "contributing (参保缴费)"
+        SUSPENDED = "suspended", "suspended (中断)"
+        TRANSFERRED_OUT = "transferred_out", "transferred out (转出)"
+        CLOSED = "closed", "closed (终止)"
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="enrolments")
+    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    scheme = models.CharField(max_length=16, choices=Scheme.choices)
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="enrolments"
+    )
+    start_month = models.DateField(help_text="First day of the first month.")
+    end_month = models.DateField(null=True, blank=True, help_text="Open while active.")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    is_temporary_account = models.BooleanField(
+        "temporary account (临时缴费账户)", default=False, help_text="Spec §3.4."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="enrolment_employer_matches_scheme",
+                condition=Q(scheme="employee", employer__isnull=False)
+                | Q(scheme="flexible", employer__isnull=True),
+            ),
+            models.CheckConstraint(
+                name="enrolment_months_ordered",
+                condition=Q(end_month__isnull=True) | Q(end_month__gte=F("start_month")),
+            ),
+            models.CheckConstraint(
+                name="enrolment_open_only_while_active",
+                condition=Q(status="active", end_month__isnull=True)
+                | (~Q(status="active") & Q(end_month__isnull=False)),
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "province"], name="enrolment_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.province_id} {self.scheme} from {self.start_month:%Y-%m}"
+
+
+class ContributionBatch(models.Model):
+    """A set of contributions received together: one API bulk request or one real-time push."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(max_length=100, help_text="Who sent it: API client, admin, import.")
+    row_count = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "contribution batches"
+
+    def __str__(self) -> str:
+        return f"batch {self.public_id} ({self.province_id}, {self.row_count} rows)"
+
+
+class ContributionKind(models.TextChoices):
+    REGULAR = "regular", "regular (正常缴费)"
+    BACK_PAYMENT = "back_payment", "back-payment (补缴)"
+    REVERSAL = "reversal", "reversal (冲正)"
+
+
+class ContributionRecord(models.Model):
+    """One month of contributions of one person in one province (缴费记录). Append-only."""
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    scheme = models.CharField(max_length=16, choices=Scheme.choices)
+    month = models.DateField(help_text="First day of the contribution month.")
+    base = models.DecimalField("contribution base (缴费基数)", **MONEY)
+    pooling_part = models.DecimalField("pooling fund part (统筹)", **MONEY)
+    account_part = models.DecimalField("personal account part (个人账户)", **MONEY)
+    kind = models.CharField(max_length=16, choices=ContributionKind.choices)
+    is_temporary_account = models.BooleanField(default=False)
+    paid_on = models.DateField(null=True, blank=True)
+    batch = models.ForeignKey(
+        ContributionBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    batch_row = models.PositiveIntegerField(null=True, blank=True)
+    reversal_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    reason = models.TextField(blank=True)
+    posted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "contribution record (缴费记录)"
+        constraints = [
+            models.CheckConstraint(
+                name="contribution_month_is_first_day",
+                condition=Q(month__day=1),
+            ),
+            models.CheckConstraint(
+                name="contribution_reversal_points_back",
+                condition=(Q(kind="reversal", reversal_of__isnull=False) & ~Q(reason=""))
+                | (~Q(kind="reversal") & Q(reversal_of__isnull=True)),
+            ),
+            models.CheckConstraint(
+                name="contribution_signs",
+                condition=(
+                    Q(kind="reversal", base__lte=0, pooling_part__lte=0, account_part__lte=0)
+                    | (
+                        ~Q(kind="reversal")
+                        & Q(base__gt=0, pooling_part__gte=0, account_part__gte=0)
+                    )
+                ),
+            ),
+        ]
+        indexes = [
+            # The person's record and per-person screening rules read by person, then month.
+            models.Index(fields=["person", "month"], name="contribution_person_month_idx"),
+            # Province-level reconciliation and screening slices.
+            models.Index(fields=["province", "month"], name="contribution_prov_month_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.province_id} {self.month:%Y-%m} {self.kind}"
+
+
+class AccountEntryKind(models.TextChoices):
+    INTEREST = "interest", "annual interest (记账利息)"
+    INTEREST_ADJUSTMENT = "interest_adjustment", "interest true-up (利息调整)"
+    TRANSFER_IN = "transfer_in", "transfer in (转入)"
+    TRANSFER_OUT = "transfer_out", "transfer out (转出)"
+    REFUND = "refund", "refund to the person (退还)"
+    REVERSAL = "reversal", "reversal (冲正)"
+
+
+class PersonalAccountEntry(models.Model):
+    """A movement of a personal account (个人账户) other than a contribution credit.
+
+    Append-only; positive amounts credit the person.
+    """
+
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=AccountEntryKind.choices)
+    amount = models.DecimalField(**MONEY)
+    value_date = models.DateField(help_text="The date the movement counts from.")
+    interest_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    rate = models.DecimalField(null=True, blank=True, **RATE)
+    is_provisional = models.BooleanField(default=False)
+    journal_entry = models.ForeignKey(
+        "JournalEntry", on_delete=models.PROTECT, related_name="account_entries"
+    )
+    reversal_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    reason = models.TextField(blank=True)
+    posted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "personal account entry (个人账户记账)"
+        verbose_name_plural = "personal account entries (个人账户记账)"
+        constraints = [
+            models.CheckConstraint(
+                name="account_entry_reversal_points_back",
+                condition=(Q(kind="reversal", reversal_of__isnull=False) & ~Q(reason=""))
+                | (~Q(kind="reversal") & Q(reversal_of__isnull=True)),
+            ),
+            # Interest is posted once per person, province and year; the true-up is separate.
+            models.UniqueConstraint(
+                fields=["person", "province", "interest_year"],
+                condition=Q(kind="interest"),
+                name="account_interest_once_per_year",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "value_date"], name="account_person_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.kind} {self.amount}"
+
+
+class FundAccount(models.TextChoices):
+    """Control accounts of the fund journal (基金账户), kept per province."""
+
+    RECEIPTS_IN_TRANSIT = "receipts_in_transit", "receipts in transit (在途收入)"
+    POOLING_FUND = "pooling_fund", "pooling fund (统筹基金)"
+    ACCOUNT_LIABILITY = "account_liability", "personal-account liability (个人账户)"
+    TRANSFER_CLEARING = "transfer_clearing", "transfer clearing (转移清算)"
+    SUSPENSE = "suspense", "suspense (暂收待查)"
+
+
+class JournalEntry(models.Model):
+    """A balanced posting of one business event or one batch to the fund journal."""
+
+    class Event(models.TextChoices):
+        CONTRIBUTIONS = "contributions", "contributions received (缴费)"
+        SUSPENSE = "suspense", "contributions held in suspense (暂收)"
+        REINSTATEMENT = "reinstatement", "suspense reinstated (暂收转正)"
+        INTEREST = "interest", "annual interest (记账利息)"
+        REVERSAL = "reversal", "reversal (冲正)"
+        TRANSFER = "transfer", "transfer (转移)"
+        ADJUSTMENT = "adjustment", "adjustment (调整)"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.CharField(max_length=16, choices=Event.choices)
+    description = models.CharField(max_length=200)
+    batch = models.ForeignKey(
+        ContributionBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reversal_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    reason = models.TextField(blank=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    posted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "journal entries"
+        constraints = [
+            models.CheckConstraint(
+                name="journal_reversal_has_reason",
+                condition=Q(reversal_of__isnull=True) | ~Q(reason=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_display()} {self.posted_at:%Y-%m-%d}"
+
+
+class JournalLine(models.Model):
+    """One leg of a journal entry: positive debits, negative credits. Append-only."""
+
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
+    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    account = models.CharField(max_length=20, choices=FundAccount.choices)
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(name="journal_line_not_zero", condition=~Q(amount=0)),
+        ]
+        indexes = [
+            # Control-account balances per province (reconciliation, the balances API).
+            models.Index(fields=["province", "account"], name="journal_line_balance_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province_id} {self.account} {self.amount}"
+
+
+class SuspenseItem(models.Model):
+    """A contribution for a person the ledger does not know yet (暂收待查). Append-only."""
+
+    id_number = models.CharField(max_length=18)
+    name = models.CharField(max_length=50, blank=True)
+    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    employer = models.ForeignKey(
+        Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    scheme = models.CharField(max_length=16, choices=Scheme.choices)
+    month = models.DateField()
+    base = models.DecimalField(**MONEY)
+    pooling_part = models.DecimalField(**MONEY)
+    account_part = models.DecimalField(**MONEY)
+    kind = models.CharField(max_length=16, choices=ContributionKind.choices)
+    batch = models.ForeignKey(ContributionBatch, on_delete=models.PROTECT, related_name="+")
+    batch_row = models.PositiveIntegerField()
+    journal_entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    held_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "suspense item (暂收待查)"
+        indexes = [models.Index(fields=["id_number"], name="suspense_id_number_idx")]
+
+    def __str__(self) -> str:
+        return f"suspense {self.province_id} {self.month:%Y-%m} {self.base}"
+
+
+class SuspenseReinstatement(models.Model):
+    """The one reinstatement of a suspense item to a person's record (暂收转正)."""
+
+    item = models.OneToOneField(
+        SuspenseItem, on_delete=models.PROTECT, related_name="reinstatement"
+    )
+    contribution = models.OneToOneField(
+        ContributionRecord, on_delete=models.PROTECT, related_name="+"
+    )
+    journal_entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    reinstated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reinstated_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"reinstatement of {self.item_id}"

@@ -7,7 +7,7 @@ from django.core.cache import cache
 
 from portal.tasks import heartbeat, worker_identity
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_a_task_runs_in_the_worker_process_not_in_the_test(celery_worker):

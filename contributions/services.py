@@ -1,0 +1,597 @@
+"""Every write to the ledger: one function per business action, one transaction each.
+
+Services validate with `rules.py`, write rows, and post the fund journal. They raise
+`LedgerError` (one problem) or `BatchRejected` (row-level problems of a batch) with stable
+codes, which the API, the admin and the pages turn into their own error shapes.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Province, User
+from contributions import rules
+from contributions.models import (
+    ContributionBatch,
+    ContributionKind,
+    ContributionRecord,
+    Employer,
+    Enrolment,
+    FundAccount,
+    InsuredPerson,
+    JournalEntry,
+    JournalLine,
+    ProvincePolicy,
+    RetirementCategory,
+    Scheme,
+    SuspenseItem,
+    SuspenseReinstatement,
+)
+
+
+class LedgerError(Exception):
+    """A business action refused, with a stable code and the field it concerns."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one row of a batch was refused."""
+
+    index: int
+    field: str
+    code: str
+    message: str
+
+
+class BatchRejected(Exception):
+    """A batch was refused as a whole; nothing of it was written."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"{len(errors)} row error(s); nothing was written")
+        self.errors = errors
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+# --- Persons, employers, enrolments ------------------------------------------------------
+
+
+def default_retirement_category(sex: str) -> str:
+    """Men M60; women F50 (workers) until an enrolment or a caseworker says otherwise."""
+    return RetirementCategory.M60 if sex == "M" else RetirementCategory.F50
+
+
+def person_upsert(
+    *,
+    id_number: str,
+    name: str,
+    hukou_province: str,
+    retirement_category: str | None = None,
+) -> tuple[InsuredPerson, bool]:
+    """Register an insured person (参保登记) or update name and hukou; returns (person, created).
+
+    Birth date and sex come from the ID number and are never taken from the caller.
+    """
+    check = rules.check_id_number(id_number, today=_today())
+    if not check.valid:
+        issue = check.errors[0]
+        raise LedgerError(f"id_number_{issue.code}", issue.message, field="id_number")
+    if not Province.objects.filter(code=hukou_province).exists():
+        raise LedgerError(
+            "unknown_province", f"no province {hukou_province}", field="hukou_province"
+        )
+    if retirement_category is not None and retirement_category not in RetirementCategory.values:
+        raise LedgerError(
+            "invalid_category", f"{retirement_category} is not M60, F55 or F50", field="category"
+        )
+    with transaction.atomic():
+        person = InsuredPerson.objects.select_for_update().filter(id_number=check.number).first()
+        if person is None:
+            person = InsuredPerson.objects.create(
+                id_number=check.number,
+                name=name,
+                birth_date=check.birth_date,
+                sex=check.sex,
+                hukou_province_id=hukou_province,
+                retirement_category=retirement_category or default_retirement_category(check.sex),
+            )
+            return person, True
+        person.name = name
+        person.hukou_province_id = hukou_province
+        fields = ["name", "hukou_province", "updated_at"]
+        if retirement_category is not None:
+            person.retirement_category = retirement_category
+            fields.append("retirement_category")
+        person.save(update_fields=fields)
+        return person, False
+
+
+def employer_register(*, uscc: str, name: str, province: str) -> Employer:
+    """Register an employer (参保单位登记) by its unified social credit code."""
+    from stdnum.cn import uscc as uscc_format
+
+    code = uscc_format.compact(uscc)
+    if not uscc_format.is_valid(code):
+        raise LedgerError("uscc_invalid", f"{uscc} is not a valid credit code", field="uscc")
+    employer, _ = Employer.objects.update_or_create(
+        uscc=code, defaults={"name": name, "province_id": province}
+    )
+    return employer
+
+
+def enrolment_open(
+    *,
+    person: InsuredPerson,
+    province: str,
+    scheme: str,
+    start_month: rules.Month,
+    employer: Employer | None = None,
+    is_temporary_account: bool = False,
+) -> Enrolment:
+    """Open an insurance relationship (参保关系) of a person in a province."""
+    if scheme == Scheme.EMPLOYEE and employer is None:
+        raise LedgerError("employer_required", "an employee enrolment names its employer")
+    if scheme == Scheme.FLEXIBLE and employer is not None:
+        raise LedgerError("employer_not_allowed", "flexible employment has no employer")
+    return Enrolment.objects.create(
+        person=person,
+        province_id=province,
+        scheme=scheme,
+        employer=employer,
+        start_month=start_month.first_day(),
+        is_temporary_account=is_temporary_account,
+    )
+
+
+# --- Contributions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContributionRow:
+    """One month of contributions as a province declares it."""
+
+    id_number: str
+    month: str  # "YYYY-MM"
+    scheme: str
+    amount_base: Decimal  # the declared wage (employees) or the chosen base (flexible)
+    employer_uscc: str = ""
+    kind: str = ContributionKind.REGULAR
+    name: str = ""
+    paid_on: date | None = None
+    is_temporary_account: bool = False
+
+
+@dataclass
+class BatchResult:
+    batch: ContributionBatch | None
+    posted: int = 0
+    held_in_suspense: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    journal_entry: JournalEntry | None = None
+
+
+@dataclass(frozen=True)
+class _ValidRow:
+    index: int
+    row: ContributionRow
+    id_number: str
+    month: rules.Month
+    employer_id: int | None
+    split: rules.ContributionSplit
+
+
+def _band_of(policy: ProvincePolicy) -> rules.ContributionBand:
+    return rules.ContributionBand(policy.contribution_floor, policy.contribution_ceiling)
+
+
+def contribution_split(policy: ProvincePolicy, scheme: str, amount: Decimal):
+    """The month's amounts under a province-year policy (spec §1.3)."""
+    if scheme == Scheme.FLEXIBLE:
+        return rules.flexible_contribution(
+            base=amount,
+            band=_band_of(policy),
+            total_rate=policy.flexible_total_rate,
+            account_rate=policy.flexible_account_rate,
+        )
+    return rules.employee_contribution(
+        declared_wage=amount,
+        band=_band_of(policy),
+        employer_rate=policy.employer_rate,
+        account_rate=policy.employee_rate,
+    )
+
+
+def _validate_rows(
+    province: str, rows: Sequence[ContributionRow], today: date
+) -> tuple[list[_ValidRow], list[RowError]]:
+    """Check each row on its own and against the batch; reads policies and employers once."""
+    errors: list[RowError] = []
+    parsed: list[tuple[int, ContributionRow, str, rules.Month]] = []
+    this_month = rules.Month.from_date(today)
+    for index, row in enumerate(rows):
+        check = rules.check_id_number(row.id_number, today=today)
+        if not check.valid:
+            issue = check.errors[0]
+            errors.append(RowError(index, "id_number", f"id_number_{issue.code}", issue.message))
+            continue
+        try:
+            month = rules.Month.parse(row.month)
+        except ValueError as exc:
+            errors.append(RowError(index, "month", "month_invalid", str(exc)))
+            continue
+        if month > this_month:
+            errors.append(RowError(index, "month", "month_in_future", f"{month} is in the future"))
+            continue
+        if row.scheme not in Scheme.values:
+            errors.append(
+                RowError(index, "scheme", "scheme_invalid", f"unknown scheme {row.scheme}")
+            )
+            continue
+        if row.kind not in (ContributionKind.REGULAR, ContributionKind.BACK_PAYMENT):
+            errors.append(RowError(index, "kind", "kind_invalid", f"kind {row.kind} not accepted"))
+            continue
+        parsed.append((index, row, check.number, month))
+
+    years = {month.year for _, _, _, month in parsed}
+    policies = {
+        p.year: p for p in ProvincePolicy.objects.filter(province_id=province, year__in=years)
+    }
+    usccs = {row.employer_uscc for _, row, _, _ in parsed if row.employer_uscc}
+    employers = dict(
+        Employer.objects.filter(uscc__in=usccs, province_id=province).values_list("uscc", "id")
+    )
+
+    valid: list[_ValidRow] = []
+    seen: dict[tuple[str, rules.Month, int | None], int] = {}
+    for index, row, id_number, month in parsed:
+        policy = policies.get(month.year)
+        if policy is None:
+            errors.append(
+                RowError(index, "month", "no_policy", f"no policy for {province} in {month.year}")
+            )
+            continue
+        employer_id = employers.get(row.employer_uscc) if row.employer_uscc else None
+        if row.scheme == Scheme.EMPLOYEE and employer_id is None:
+            errors.append(
+                RowError(
+                    index,
+                    "employer_uscc",
+                    "unknown_employer",
+                    f"no employer {row.employer_uscc or '(none given)'} registered in {province}",
+                )
+            )
+            continue
+        if row.scheme == Scheme.FLEXIBLE and row.employer_uscc:
+            errors.append(
+                RowError(index, "employer_uscc", "employer_not_allowed", "flexible has no employer")
+            )
+            continue
+        try:
+            split = contribution_split(policy, row.scheme, row.amount_base)
+        except rules.BaseOutOfBand as exc:
+            errors.append(RowError(index, "amount_base", exc.code, str(exc)))
+            continue
+        key = (id_number, month, employer_id)
+        if key in seen:
+            errors.append(
+                RowError(
+                    index,
+                    "month",
+                    "duplicate_in_batch",
+                    f"same person and month as row {seen[key]}",
+                )
+            )
+            continue
+        seen[key] = index
+        valid.append(_ValidRow(index, row, id_number, month, employer_id, split))
+    return valid, errors
+
+
+def _live_months(province: str, person_ids: Iterable[int], months: Iterable[date]) -> set:
+    """(person, month, employer) already in the ledger for this province and not reversed."""
+    person_ids, months = list(person_ids), list(months)
+    if not person_ids:
+        return set()
+    live = (
+        ContributionRecord.objects.filter(
+            province_id=province,
+            person_id__in=person_ids,
+            month__in=months,
+            reversed_by__isnull=True,
+        )
+        .exclude(kind=ContributionKind.REVERSAL)
+        .values_list("person_id", "month", "employer_id")
+    )
+    return set(live)
+
+
+CONTRIBUTION_COPY_COLUMNS = (
+    "person_id, province_id, employer_id, scheme, month, base, pooling_part, account_part, "
+    "kind, is_temporary_account, paid_on, batch_id, batch_row, reason, posted_at"
+)
+SUSPENSE_COPY_COLUMNS = (
+    "id_number, name, province_id, employer_id, scheme, month, base, pooling_part, "
+    "account_part, kind, batch_id, batch_row, journal_entry_id, held_at"
+)
+
+
+def contribution_batch_post(
+    *,
+    province: str,
+    rows: Sequence[ContributionRow],
+    source: str,
+    accept_partial: bool = False,
+    posted_by: User | None = None,
+) -> BatchResult:
+    """Post a batch of contributions (缴费入账) to the ledger in one transaction.
+
+    Rows are validated as a whole. All-or-nothing by default: any row error raises
+    BatchRejected and nothing is written. With accept_partial, valid rows are posted and the
+    others come back in `rejected`. Contributions of unknown persons are held in suspense.
+    The journal is posted once for the batch.
+    """
+    today = _today()
+    valid, errors = _validate_rows(province, rows, today)
+    with transaction.atomic():
+        # One batch per province at a time: the duplicate check below must see every
+        # earlier batch of this province.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('contributions:' || %s))", [province]
+            )
+        persons = dict(
+            InsuredPerson.objects.filter(id_number__in={v.id_number for v in valid}).values_list(
+                "id_number", "id"
+            )
+        )
+        live = _live_months(
+            province,
+            {persons[v.id_number] for v in valid if v.id_number in persons},
+            {v.month.first_day() for v in valid},
+        )
+        known, unknown = [], []
+        for v in valid:
+            person_id = persons.get(v.id_number)
+            if person_id is None:
+                unknown.append(v)
+            elif (person_id, v.month.first_day(), v.employer_id) in live:
+                errors.append(
+                    RowError(v.index, "month", "duplicate_in_ledger", f"{v.month} already posted")
+                )
+            else:
+                known.append((person_id, v))
+        errors.sort(key=lambda e: e.index)
+        if errors and not accept_partial:
+            raise BatchRejected(errors)
+        if not known and not unknown:
+            return BatchResult(batch=None, rejected=errors)
+
+        now = timezone.now()
+        batch = ContributionBatch.objects.create(
+            province_id=province, source=source, row_count=len(known) + len(unknown)
+        )
+        entry = _post_batch_journal(province, batch, known, unknown, posted_by)
+        with connection.cursor() as cursor:
+            with cursor.copy(
+                f"COPY contributions_contributionrecord ({CONTRIBUTION_COPY_COLUMNS}) FROM STDIN"
+            ) as copy:
+                for person_id, v in known:
+                    copy.write_row(_record_values(province, person_id, v, batch.id, now))
+            with cursor.copy(
+                f"COPY contributions_suspenseitem ({SUSPENSE_COPY_COLUMNS}) FROM STDIN"
+            ) as copy:
+                for v in unknown:
+                    copy.write_row(_suspense_values(province, v, batch.id, entry.id, now))
+    return BatchResult(
+        batch=batch,
+        posted=len(known),
+        held_in_suspense=len(unknown),
+        rejected=errors,
+        journal_entry=entry,
+    )
+
+
+def _record_values(province: str, person_id: int, v: _ValidRow, batch_id: int, now: datetime):
+    return (
+        person_id,
+        province,
+        v.employer_id,
+        v.row.scheme,
+        v.month.first_day(),
+        v.split.base,
+        v.split.pooling_part,
+        v.split.account_part,
+        v.row.kind,
+        v.row.is_temporary_account,
+        v.row.paid_on,
+        batch_id,
+        v.index,
+        "",
+        now,
+    )
+
+
+def _suspense_values(province: str, v: _ValidRow, batch_id: int, entry_id: int, now: datetime):
+    return (
+        v.id_number,
+        v.row.name,
+        province,
+        v.employer_id,
+        v.row.scheme,
+        v.month.first_day(),
+        v.split.base,
+        v.split.pooling_part,
+        v.split.account_part,
+        v.row.kind,
+        batch_id,
+        v.index,
+        entry_id,
+        now,
+    )
+
+
+def _post_batch_journal(province, batch, known, unknown, posted_by) -> JournalEntry:
+    """Dr receipts in transit; Cr pooling fund and account liability (known persons) and
+    suspense (unknown persons)."""
+    pooling = sum((v.split.pooling_part for _, v in known), Decimal(0))
+    account = sum((v.split.account_part for _, v in known), Decimal(0))
+    held = sum((v.split.total for v in unknown), Decimal(0))
+    return journal_post(
+        event=JournalEntry.Event.CONTRIBUTIONS if known else JournalEntry.Event.SUSPENSE,
+        description=f"contribution batch {batch.public_id}",
+        batch=batch,
+        posted_by=posted_by,
+        lines=[
+            (province, FundAccount.RECEIPTS_IN_TRANSIT, pooling + account + held),
+            (province, FundAccount.POOLING_FUND, -pooling),
+            (province, FundAccount.ACCOUNT_LIABILITY, -account),
+            (province, FundAccount.SUSPENSE, -held),
+        ],
+    )
+
+
+# --- The fund journal --------------------------------------------------------------------
+
+
+def journal_post(
+    *,
+    event: str,
+    description: str,
+    lines: Sequence[tuple[str, str, Decimal]],
+    batch: ContributionBatch | None = None,
+    reversal_of: JournalEntry | None = None,
+    reason: str = "",
+    posted_by: User | None = None,
+) -> JournalEntry:
+    """Post a journal entry (记账凭证) from (province, account, signed amount) lines.
+
+    Zero lines are dropped. The database refuses the entry at commit unless it balances.
+    """
+    with transaction.atomic():
+        entry = JournalEntry.objects.create(
+            event=event,
+            description=description,
+            batch=batch,
+            reversal_of=reversal_of,
+            reason=reason,
+            posted_by=posted_by,
+        )
+        JournalLine.objects.bulk_create(
+            JournalLine(entry=entry, province_id=province, account=account, amount=amount)
+            for province, account, amount in lines
+            if amount != 0
+        )
+    return entry
+
+
+# --- Corrections -------------------------------------------------------------------------
+
+
+def contribution_reverse(
+    *, record: ContributionRecord, reason: str, posted_by: User | None = None
+) -> ContributionRecord:
+    """Cancel a posted contribution (冲正) by a reversing record and journal entry.
+
+    The original stays; a new record with negated amounts points at it, and so does the
+    journal entry that takes the money back out of the funds.
+    """
+    if not reason.strip():
+        raise LedgerError("reason_required", "a reversal needs a reason", field="reason")
+    with transaction.atomic():
+        record = ContributionRecord.objects.select_for_update().get(pk=record.pk)
+        if record.kind == ContributionKind.REVERSAL:
+            raise LedgerError("not_reversible", "a reversal cannot itself be reversed")
+        if ContributionRecord.objects.filter(reversal_of=record).exists():
+            raise LedgerError("already_reversed", "this contribution was already reversed")
+        reversal = ContributionRecord.objects.create(
+            person_id=record.person_id,
+            province_id=record.province_id,
+            employer_id=record.employer_id,
+            scheme=record.scheme,
+            month=record.month,
+            base=-record.base,
+            pooling_part=-record.pooling_part,
+            account_part=-record.account_part,
+            kind=ContributionKind.REVERSAL,
+            is_temporary_account=record.is_temporary_account,
+            reversal_of=record,
+            reason=reason,
+        )
+        journal_post(
+            event=JournalEntry.Event.REVERSAL,
+            description=f"reversal of contribution {record.pk}",
+            reason=reason,
+            posted_by=posted_by,
+            lines=[
+                (
+                    record.province_id,
+                    FundAccount.RECEIPTS_IN_TRANSIT,
+                    reversal.pooling_part + reversal.account_part,
+                ),
+                (record.province_id, FundAccount.POOLING_FUND, record.pooling_part),
+                (record.province_id, FundAccount.ACCOUNT_LIABILITY, record.account_part),
+            ],
+        )
+    return reversal
+
+
+def suspense_reinstate(
+    *, item: SuspenseItem, person: InsuredPerson, posted_by: User | None = None
+) -> ContributionRecord:
+    """Move a suspense item to the person it belongs to (暂收转正), at most once."""
+    with transaction.atomic():
+        item = SuspenseItem.objects.select_for_update().get(pk=item.pk)
+        if SuspenseReinstatement.objects.filter(item=item).exists():
+            raise LedgerError("already_reinstated", "this suspense item was already reinstated")
+        if person.id_number != item.id_number:
+            raise LedgerError(
+                "person_mismatch", "the person's ID number differs from the item's", field="person"
+            )
+        duplicate = ContributionRecord.objects.filter(
+            person=person,
+            province_id=item.province_id,
+            month=item.month,
+            employer_id=item.employer_id,
+            reversed_by__isnull=True,
+        ).exclude(kind=ContributionKind.REVERSAL)
+        if duplicate.exists():
+            raise LedgerError("duplicate_in_ledger", f"{item.month:%Y-%m} is already posted")
+        record = ContributionRecord.objects.create(
+            person=person,
+            province_id=item.province_id,
+            employer_id=item.employer_id,
+            scheme=item.scheme,
+            month=item.month,
+            base=item.base,
+            pooling_part=item.pooling_part,
+            account_part=item.account_part,
+            kind=item.kind,
+            batch_id=item.batch_id,
+            batch_row=item.batch_row,
+        )
+        entry = journal_post(
+            event=JournalEntry.Event.REINSTATEMENT,
+            description=f"suspense item {item.pk} reinstated",
+            posted_by=posted_by,
+            lines=[
+                (item.province_id, FundAccount.SUSPENSE, item.pooling_part + item.account_part),
+                (item.province_id, FundAccount.POOLING_FUND, -item.pooling_part),
+                (item.province_id, FundAccount.ACCOUNT_LIABILITY, -item.account_part),
+            ],
+        )
+        SuspenseReinstatement.objects.create(
+            item=item, contribution=record, journal_entry=entry, reinstated_by=posted_by
+        )
+    return record
