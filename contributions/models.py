@@ -290,6 +290,15 @@ class ContributionBatch(models.Model):
         return f"batch {self.public_id} ({self.province_id}, {self.row_count} rows)"
 
 
+def reversal_points_back(name: str) -> models.CheckConstraint:
+    """A reversal row names the row it cancels and why; no other row points back."""
+    return models.CheckConstraint(
+        name=name,
+        condition=(Q(kind="reversal", reversal_of__isnull=False) & ~Q(reason=""))
+        | (~Q(kind="reversal") & Q(reversal_of__isnull=True)),
+    )
+
+
 class ContributionKind(models.TextChoices):
     REGULAR = "regular", "regular (正常缴费)"
     BACK_PAYMENT = "back_payment", "back-payment (补缴)"
@@ -329,11 +338,7 @@ class ContributionRecord(models.Model):
                 name="contribution_month_is_first_day",
                 condition=Q(month__day=1),
             ),
-            models.CheckConstraint(
-                name="contribution_reversal_points_back",
-                condition=(Q(kind="reversal", reversal_of__isnull=False) & ~Q(reason=""))
-                | (~Q(kind="reversal") & Q(reversal_of__isnull=True)),
-            ),
+            reversal_points_back("contribution_reversal_points_back"),
             models.CheckConstraint(
                 name="contribution_signs",
                 condition=(
@@ -392,11 +397,7 @@ class PersonalAccountEntry(models.Model):
         verbose_name = "personal account entry (个人账户记账)"
         verbose_name_plural = "personal account entries (个人账户记账)"
         constraints = [
-            models.CheckConstraint(
-                name="account_entry_reversal_points_back",
-                condition=(Q(kind="reversal", reversal_of__isnull=False) & ~Q(reason=""))
-                | (~Q(kind="reversal") & Q(reversal_of__isnull=True)),
-            ),
+            reversal_points_back("account_entry_reversal_points_back"),
             # Interest is posted once per person, province and year; the true-up is separate.
             models.UniqueConstraint(
                 fields=["person", "province", "interest_year"],
