@@ -1,0 +1,418 @@
+"""Fill an empty ledger with a deterministic synthetic nation (demo and load-test data).
+
+    manage.py generate_nation --persons 100000 --seed 1 [--as-of 2025-06]
+
+Steps, all in one transaction so that a failure leaves the ledger as it was:
+1. refuse a ledger that already has persons (and refuse production outright);
+2. create the missing (province, year) policy rows, marked approximate;
+3. COPY employers, then persons, enrolments and contribution records, streamed in chunks
+   of persons so memory stays bounded whatever the size;
+4. post one balanced journal entry per province from sums over the rows just written.
+
+The same size, seed, as-of month and policy table give the same rows. Timestamps are
+derived from the months, never from the clock, and public ids from the seed.
+"""
+
+import argparse
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection, transaction
+from psycopg import Cursor, sql
+
+from accounts.models import Agency, Province
+from contributions.models import FundAccount, InsuredPerson, JournalEntry, ProvincePolicy
+from contributions.nation import (
+    LEDGER_START,
+    PROVINCES,
+    REGULAR,
+    Nation,
+    PersonSeed,
+    Policy,
+    span_segments,
+    synthetic_policies,
+)
+from contributions.rules import CHINA_TIME, ContributionBand, Month
+
+PERSONS_PER_CHUNK = 2000
+LINES_PER_WRITE = 50_000
+BATCH_SOURCE = "generate_nation"
+# Public ids are uuid5 names under this namespace, so a seed always gives the same ones.
+PUBLIC_ID_NAMESPACE = uuid.UUID("6f1d3c5e-2b7a-4d0e-9c41-8a2f5b0e7d13")
+SYNTHETIC_EMPLOYER_RATE = Decimal("0.16")
+SYNTHETIC_TRANSITIONAL_COEFFICIENT = Decimal("0.012")
+
+COPIED_TABLES = [
+    "contributions_employer",
+    "contributions_insuredperson",
+    "contributions_enrolment",
+    "contributions_contributionrecord",
+]
+PERSON_COLUMNS = (
+    "id, id_number, name, birth_date, sex, hukou_province_id, retirement_category, status,"
+    " retired_on, died_on, created_at, updated_at"
+)
+EMPLOYER_COLUMNS = "id, uscc, name, province_id, agency_id, created_at"
+ENROLMENT_COLUMNS = (
+    "person_id, province_id, scheme, employer_id, start_month, end_month, status,"
+    " is_temporary_account, created_at, updated_at"
+)
+# The order lets a row be one prefix per span and year plus one suffix per month.
+CONTRIBUTION_COLUMNS = (
+    "person_id, province_id, employer_id, scheme, kind, is_temporary_account, batch_id,"
+    " reason, base, pooling_part, account_part, month, paid_on, posted_at"
+)
+
+
+def _month(text: str) -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+
+
+class Command(BaseCommand):
+    help = "Fill an empty ledger with a deterministic synthetic nation. Not in production."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--persons", type=int, required=True, help="How many persons.")
+        parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
+        parser.add_argument(
+            "--as-of",
+            type=_month,
+            help="Last month of the ledger, YYYY-MM (default: the current month in China).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.ENVIRONMENT == "production":
+            raise CommandError(
+                "generate_nation writes synthetic people and is refused in production."
+            )
+        started = time.monotonic()
+        current = Month.from_date(datetime.now(CHINA_TIME).date())
+        as_of = options["as_of"] or current
+        if isinstance(as_of, str):  # call_command(as_of="2025-06") skips the parser's type
+            try:
+                as_of = Month.parse(as_of)
+            except ValueError as error:
+                raise CommandError(str(error)) from error
+        persons: int = options["persons"]
+        seed: int = options["seed"]
+        if persons < 1:
+            raise CommandError("--persons must be at least 1.")
+        if not LEDGER_START <= as_of <= current:
+            raise CommandError(f"--as-of must lie between {LEDGER_START} and {current}.")
+
+        with transaction.atomic():
+            existing = InsuredPerson.objects.count()
+            if existing:
+                raise CommandError(
+                    f"The ledger already has {existing} insured persons; generate_nation only "
+                    "fills an empty ledger."
+                )
+            writer = _NationWriter(persons=persons, seed=seed, as_of=as_of)
+            counts = writer.write()
+        self.stdout.write(
+            f"Generated {counts['persons']} persons, {counts['employers']} employers, "
+            f"{counts['enrolments']} enrolments, {counts['contributions']} contribution rows "
+            f"in {time.monotonic() - started:.1f} s."
+        )
+
+
+class _NationWriter:
+    """Writes one nation; the caller holds the transaction."""
+
+    cursor: Cursor[Any]  # the psycopg cursor under Django's, for COPY; set by write()
+
+    def __init__(self, *, persons: int, seed: int, as_of: Month) -> None:
+        self.seed = seed
+        self.as_of = as_of
+        self.stamp = datetime(as_of.year, as_of.month, 1, tzinfo=CHINA_TIME)
+        names = dict(Province.objects.values_list("code", "name_zh"))
+        missing = sorted(set(PROVINCES) - set(names))
+        if missing:
+            raise CommandError(f"Provinces missing from the reference data: {missing}.")
+        self.policies = self._policies()
+        self.nation = Nation(persons=persons, seed=seed, as_of=as_of, province_names=names)
+        self.employer_ids: list[int] = []
+        # Month.index -> "YYYY-MM-01" for every month a row can name or be paid in.
+        self.days = {
+            index: Month.from_index(index).first_day().isoformat()
+            for index in range(LEDGER_START.index, as_of.index + 1)
+        }
+        # A regular month is paid and posted on its first day: month, paid_on, posted_at.
+        self.regular_tails = {
+            index: f"{day}\t{day}\t{day} 00:00:00+08\n" for index, day in self.days.items()
+        }
+
+    def write(self) -> dict[str, int]:
+        counts = {"persons": 0, "employers": 0, "enrolments": 0, "contributions": 0}
+        with connection.cursor() as cursor:
+            self.cursor = cursor.cursor
+            self._check_references_per_statement()
+            counts["employers"] = self._write_employers()
+            batches = self._create_batches()
+            for chunk in _chunks(self.nation.persons(), PERSONS_PER_CHUNK):
+                person_ids = self._reserve_ids("contributions_insuredperson", len(chunk))
+                self._write_persons(chunk, person_ids)
+                counts["persons"] += len(chunk)
+                counts["enrolments"] += self._write_enrolments(chunk, person_ids)
+                counts["contributions"] += self._write_contributions(chunk, person_ids, batches)
+            self._post_journal(batches)
+        return counts
+
+    def _check_references_per_statement(self) -> None:
+        """Check the copied tables' foreign keys at the end of each COPY, not at commit.
+
+        Django declares foreign keys DEFERRABLE INITIALLY DEFERRED. Deferred, ten million
+        rows would queue tens of millions of pending checks in server memory until commit;
+        checked per chunk, the same checks run in the same transaction with bounded memory.
+        The journal's balance triggers stay deferred.
+        """
+        self.cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferrable"
+            " AND conrelid = ANY(%s::regclass[]) ORDER BY conname",
+            [COPIED_TABLES],
+        )
+        names = [sql.Identifier(row[0]) for row in self.cursor.fetchall()]
+        self.cursor.execute(
+            sql.SQL("SET CONSTRAINTS {} IMMEDIATE").format(sql.SQL(", ").join(names))
+        )
+
+    # -- policy parameters ----------------------------------------------------------------
+
+    def _policies(self) -> dict[tuple[str, int], Policy]:
+        """Every (province, year) the nation can touch, creating missing rows as approximate."""
+        years = range(LEDGER_START.year, self.as_of.year + 1)
+        known = {
+            (row.province_id, row.year): row.average_wage for row in ProvincePolicy.objects.all()
+        }
+        ProvincePolicy.objects.bulk_create(
+            ProvincePolicy(
+                province_id=row.province,
+                year=row.year,
+                average_wage=row.average_wage,
+                contribution_floor=row.band.floor,
+                contribution_ceiling=row.band.ceiling,
+                employer_rate=SYNTHETIC_EMPLOYER_RATE,
+                pension_base=row.average_wage,
+                transitional_coefficient=SYNTHETIC_TRANSITIONAL_COEFFICIENT,
+                is_approximate=True,
+                source=f"synthetic: generate_nation seed {self.seed}",
+            )
+            for row in synthetic_policies(known_wages=known, provinces=PROVINCES, years=years)
+        )
+        return {
+            (row.province_id, row.year): Policy(
+                average_wage=row.average_wage,
+                band=ContributionBand(row.contribution_floor, row.contribution_ceiling),
+                employer_rate=row.employer_rate,
+                employee_rate=row.employee_rate,
+                flexible_total_rate=row.flexible_total_rate,
+                flexible_account_rate=row.flexible_account_rate,
+            )
+            for row in ProvincePolicy.objects.filter(year__in=years)
+        }
+
+    # -- reference rows -------------------------------------------------------------------
+
+    def _reserve_ids(self, table: str, count: int) -> list[int]:
+        """Take ``count`` ids from the table's sequence, so rows can be linked before COPY."""
+        self.cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, count],
+        )
+        return [row[0] for row in self.cursor.fetchall()]
+
+    def _write_employers(self) -> int:
+        employers = self.nation.employers
+        self.employer_ids = self._reserve_ids("contributions_employer", len(employers))
+        agencies = dict(
+            Agency.objects.filter(level=Agency.Level.PROVINCE).values_list("province_id", "id")
+        )
+        with self.cursor.copy(
+            f"COPY contributions_employer ({EMPLOYER_COLUMNS}) FROM STDIN"
+        ) as copy:
+            for employer, employer_id in zip(employers, self.employer_ids, strict=True):
+                copy.write_row(
+                    (
+                        employer_id,
+                        employer.uscc,
+                        employer.name,
+                        employer.province,
+                        agencies.get(employer.province),
+                        self.stamp,
+                    )
+                )
+        return len(employers)
+
+    def _create_batches(self) -> dict[str, int]:
+        """One batch per province, every contribution row of that province in it."""
+        batches = {}
+        for province in PROVINCES:
+            self.cursor.execute(
+                "INSERT INTO contributions_contributionbatch"
+                " (public_id, province_id, source, row_count, received_at)"
+                " VALUES (%s, %s, %s, 0, %s) RETURNING id",
+                [self._public_id("batch", province), province, BATCH_SOURCE, self.stamp],
+            )
+            batches[province] = self.cursor.fetchone()[0]
+        return batches
+
+    def _public_id(self, kind: str, province: str) -> uuid.UUID:
+        return uuid.uuid5(PUBLIC_ID_NAMESPACE, f"{kind}/{province}/{self.seed}")
+
+    # -- the person sub-ledger ------------------------------------------------------------
+
+    def _write_persons(self, chunk: Sequence[PersonSeed], ids: Sequence[int]) -> None:
+        with self.cursor.copy(
+            f"COPY contributions_insuredperson ({PERSON_COLUMNS}) FROM STDIN"
+        ) as copy:
+            for person, person_id in zip(chunk, ids, strict=True):
+                copy.write_row(
+                    (
+                        person_id,
+                        person.id_number,
+                        person.name,
+                        person.birth_date,
+                        person.sex,
+                        person.hukou_province,
+                        person.retirement_category,
+                        person.status,
+                        person.retired_on,
+                        person.died_on,
+                        self.stamp,
+                        self.stamp,
+                    )
+                )
+
+    def _write_enrolments(self, chunk: Sequence[PersonSeed], ids: Sequence[int]) -> int:
+        written = 0
+        with self.cursor.copy(
+            f"COPY contributions_enrolment ({ENROLMENT_COLUMNS}) FROM STDIN"
+        ) as copy:
+            for person, person_id in zip(chunk, ids, strict=True):
+                for span in person.spans:
+                    open_span = span.status == "active"
+                    copy.write_row(
+                        (
+                            person_id,
+                            span.province,
+                            span.scheme,
+                            None if span.employer is None else self.employer_ids[span.employer],
+                            Month.from_index(span.start).first_day(),
+                            None if open_span else Month.from_index(span.end).first_day(),
+                            span.status,
+                            span.is_temporary_account,
+                            self.stamp,
+                            self.stamp,
+                        )
+                    )
+                    written += 1
+        return written
+
+    def _write_contributions(
+        self, chunk: Sequence[PersonSeed], ids: Sequence[int], batches: dict[str, int]
+    ) -> int:
+        # Millions of rows: write_row per row costs more than generating the row, so the
+        # rows are formatted here as COPY text (no value can contain a tab or backslash).
+        written = 0
+        lines: list[str] = []
+        with self.cursor.copy(
+            f"COPY contributions_contributionrecord ({CONTRIBUTION_COLUMNS}) FROM STDIN"
+        ) as copy:
+            for lines_of_person in (
+                self._contribution_lines(person, person_id, batches)
+                for person, person_id in zip(chunk, ids, strict=True)
+            ):
+                lines.extend(lines_of_person)
+                if len(lines) >= LINES_PER_WRITE:
+                    copy.write("".join(lines))
+                    written += len(lines)
+                    lines = []
+            copy.write("".join(lines))
+            written += len(lines)
+        return written
+
+    def _contribution_lines(
+        self, person: PersonSeed, person_id: int, batches: dict[str, int]
+    ) -> Iterator[str]:
+        for span in person.spans:
+            employer = r"\N" if span.employer is None else self.employer_ids[span.employer]
+            before_kind = f"{person_id}\t{span.province}\t{employer}\t{span.scheme}\t"
+            temporary = "t" if span.is_temporary_account else "f"
+            after_kind = f"\t{temporary}\t{batches[span.province]}\t\t"  # reason: empty
+            for segment in span_segments(span, self.policies):
+                split = segment.split
+                head = (
+                    f"{before_kind}{segment.kind}{after_kind}"
+                    f"{split.base}\t{split.pooling_part}\t{split.account_part}\t"
+                )
+                if segment.kind == REGULAR:
+                    tails = self.regular_tails
+                    yield from (head + tails[m] for m in range(segment.first, segment.last + 1))
+                else:
+                    paid = self.days[segment.paid_in]
+                    tail = f"\t{paid}\t{paid} 00:00:00+08\n"
+                    days = self.days
+                    yield from (
+                        head + days[m] + tail for m in range(segment.first, segment.last + 1)
+                    )
+
+    # -- the fund journal -----------------------------------------------------------------
+
+    def _post_journal(self, batches: dict[str, int]) -> None:
+        """One balanced entry per province: receipts in transit against pooling and accounts."""
+        cursor = self.cursor
+        cursor.execute(
+            "SELECT province_id, batch_id, count(*), sum(pooling_part), sum(account_part)"
+            " FROM contributions_contributionrecord WHERE batch_id = ANY(%s)"
+            " GROUP BY province_id, batch_id ORDER BY province_id",
+            [list(batches.values())],
+        )
+        for province, batch_id, rows, pooling, account in cursor.fetchall():
+            cursor.execute(
+                "UPDATE contributions_contributionbatch SET row_count = %s WHERE id = %s",
+                [rows, batch_id],
+            )
+            cursor.execute(
+                "INSERT INTO contributions_journalentry"
+                " (public_id, event, description, batch_id, reason, posted_at)"
+                " VALUES (%s, %s, %s, %s, '', %s) RETURNING id",
+                [
+                    self._public_id("journal", province),
+                    JournalEntry.Event.CONTRIBUTIONS,
+                    "synthetic nation",
+                    batch_id,
+                    self.stamp,
+                ],
+            )
+            entry_id = cursor.fetchone()[0]
+            legs = [
+                (FundAccount.RECEIPTS_IN_TRANSIT, pooling + account),
+                (FundAccount.POOLING_FUND, -pooling),
+                (FundAccount.ACCOUNT_LIABILITY, -account),
+            ]
+            # A zero leg is refused by a CHECK; the deferred trigger checks balance at commit.
+            cursor.executemany(
+                "INSERT INTO contributions_journalline (entry_id, province_id, account, amount)"
+                " VALUES (%s, %s, %s, %s)",
+                [(entry_id, province, str(leg), amount) for leg, amount in legs if amount],
+            )
+
+
+def _chunks(items: Iterable[PersonSeed], size: int) -> Iterator[list[PersonSeed]]:
+    chunk: list[PersonSeed] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
