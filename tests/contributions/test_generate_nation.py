@@ -358,3 +358,11 @@ def test_it_is_refused_in_production(settings):
 def test_an_as_of_month_in_the_future_is_refused():
     with pytest.raises(CommandError, match="--as-of must lie between"):
         call_command("generate_nation", "--persons=1", "--as-of=2999-01")
+
+
+def test_if_empty_keeps_a_non_empty_ledger_and_succeeds(nation):
+    before = ContributionRecord.objects.count()
+    out = io.StringIO()
+    call_command("generate_nation", "--persons=10", f"--as-of={AS_OF}", "--if-empty", stdout=out)
+    assert "already has 300 insured persons; kept" in out.getvalue()
+    assert ContributionRecord.objects.count() == before

@@ -88,6 +88,11 @@ class Command(BaseCommand):
             type=_month,
             help="Last month of the ledger, YYYY-MM (default: the current month in China).",
         )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (and succeed) when the ledger already has persons.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.ENVIRONMENT == "production":
@@ -111,6 +116,9 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             existing = InsuredPerson.objects.count()
+            if existing and options["if_empty"]:
+                self.stdout.write(f"The ledger already has {existing} insured persons; kept.")
+                return
             if existing:
                 raise CommandError(
                     f"The ledger already has {existing} insured persons; generate_nation only "
