@@ -308,8 +308,13 @@ class ContributionKind(models.TextChoices):
 class ContributionRecord(models.Model):
     """One month of contributions of one person in one province (缴费记录). Append-only."""
 
-    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
-    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    # The (person, month) and (province, month) indexes below serve these foreign keys too.
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    province = models.ForeignKey(
+        "accounts.Province", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     employer = models.ForeignKey(
         Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -325,8 +330,15 @@ class ContributionRecord(models.Model):
         ContributionBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     batch_row = models.PositiveIntegerField(null=True, blank=True)
-    reversal_of = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    # Unique among the few reversal rows only (constraint below): a full unique index would
+    # cover millions of NULLs.
+    reversal_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        db_index=False,
     )
     reason = models.TextField(blank=True)
     posted_at = models.DateTimeField(auto_now_add=True)
@@ -334,6 +346,11 @@ class ContributionRecord(models.Model):
     class Meta:
         verbose_name = "contribution record (缴费记录)"
         constraints = [
+            models.UniqueConstraint(
+                fields=["reversal_of"],
+                condition=Q(reversal_of__isnull=False),
+                name="contribution_reversed_once",
+            ),
             models.CheckConstraint(
                 name="contribution_month_is_first_day",
                 condition=Q(month__day=1),
@@ -403,6 +420,11 @@ class PersonalAccountEntry(models.Model):
                 fields=["person", "province", "interest_year"],
                 condition=Q(kind="interest"),
                 name="account_interest_once_per_year",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "province", "interest_year"],
+                condition=Q(kind="interest_adjustment"),
+                name="account_interest_trued_up_once",
             ),
         ]
         indexes = [models.Index(fields=["person", "value_date"], name="account_person_date_idx")]
@@ -527,3 +549,39 @@ class SuspenseReinstatement(models.Model):
 
     def __str__(self) -> str:
         return f"reinstatement of {self.item_id}"
+
+
+class ReconciliationRun(models.Model):
+    """One proof that the sub-ledger matches the journal's control accounts (对账)."""
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    discrepancies = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        state = "balanced" if not self.discrepancies else f"{self.discrepancies} discrepancies"
+        return f"reconciliation {self.started_at:%Y-%m-%d %H:%M} ({state})"
+
+
+class ReconciliationResult(models.Model):
+    """Sub-ledger total against control account, for one province and account."""
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="results")
+    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    account = models.CharField(max_length=20, choices=FundAccount.choices)
+    subledger_total = models.DecimalField(**MONEY)
+    control_total = models.DecimalField(help_text="Credit balance of the account.", **MONEY)
+    difference = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["province", "account"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "province", "account"], name="reconciliation_one_per_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province_id} {self.account}: {self.difference}"

@@ -212,6 +212,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.heartbeat",
         "schedule": crontab(minute="*/5"),
     },
+    # Monthly, for last year: the first run posts the interest, a run after the year's rate
+    # is published trues it up, every other run posts nothing.
+    "post-annual-interest": {
+        "task": "contributions.tasks.post_annual_interest",
+        "schedule": crontab(minute=0, hour=2, day_of_month=2),
+    },
+    "reconcile-ledger": {
+        "task": "contributions.tasks.reconcile_ledger",
+        "schedule": crontab(minute=30, hour=3),
+    },
 }
 
 # --- Logging -----------------------------------------------------------------------------
