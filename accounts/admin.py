@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import Agency, Province, User
+from accounts.models import AccessLog, Agency, Province, User
 
 
 @admin.register(Province)
@@ -26,3 +26,20 @@ class PortalUserAdmin(UserAdmin):
     list_filter = [*UserAdmin.list_filter, "agency__level"]
     fieldsets = [*UserAdmin.fieldsets, ("Agency", {"fields": ["agency"]})]
     autocomplete_fields = ["agency"]
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "action", "person_id", "path"]
+    list_filter = ["action"]
+    search_fields = ["=person_id", "user__username"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

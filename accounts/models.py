@@ -92,3 +92,21 @@ class User(AbstractUser):
         related_name="caseworkers",
         help_text="Caseworkers see the records of this agency's province; national sees all.",
     )
+
+
+class AccessLog(models.Model):
+    """A caseworker looked at an insured person's record (查询留痕). Append-only."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # An id, not a foreign key: the audit trail outlives whatever happens to the record.
+    person_id = models.BigIntegerField()
+    action = models.CharField(max_length=40)
+    path = models.CharField(max_length=300)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["person_id", "at"], name="access_person_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} person {self.person_id}"

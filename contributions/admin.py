@@ -1,10 +1,68 @@
-from django.contrib import admin
+"""Caseworker screens for the ledger.
 
-from contributions.models import CreditingRate, ProvincePolicy
+Every list is limited to the caseworker's provinces (accounts.selectors). Ledger rows are
+read-only: corrections go through the reversal and reinstatement actions, which call the
+services. Opening a person's record is recorded in the access log.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+
+from accounts.selectors import provinces_in_scope
+from accounts.services import access_record
+from contributions import services
+from contributions.models import (
+    ContributionBatch,
+    ContributionRecord,
+    CreditingRate,
+    Employer,
+    Enrolment,
+    InsuredPerson,
+    JournalEntry,
+    JournalLine,
+    PersonalAccountEntry,
+    ProvincePolicy,
+    ReconciliationResult,
+    ReconciliationRun,
+    SuspenseItem,
+)
+from contributions.services import LedgerError
+
+
+def _in_scope(request: HttpRequest, queryset: QuerySet, field: str = "province") -> QuerySet:
+    provinces = provinces_in_scope(request.user)
+    if provinces is None:
+        return queryset
+    return queryset.filter(**{f"{field}__in": provinces})
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """A list limited to the caseworker's provinces through `scope_field`."""
+
+    scope_field = "province"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return _in_scope(request, super().get_queryset(request), self.scope_field)
+
+
+class LedgerAdmin(ScopedAdmin):
+    """Append-only rows: seen, never added, changed or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(ProvincePolicy)
-class ProvincePolicyAdmin(admin.ModelAdmin):
+class ProvincePolicyAdmin(ScopedAdmin):
     list_display = [
         "province",
         "year",
@@ -14,7 +72,7 @@ class ProvincePolicyAdmin(admin.ModelAdmin):
         "employer_rate",
         "is_approximate",
     ]
-    list_filter = ["year", "is_approximate", "province"]
+    list_filter = ["is_approximate", "year", "province"]
     list_select_related = ["province"]
     search_fields = ["province__name_zh", "province__name_en", "province__code"]
 
@@ -22,3 +80,253 @@ class ProvincePolicyAdmin(admin.ModelAdmin):
 @admin.register(CreditingRate)
 class CreditingRateAdmin(admin.ModelAdmin):
     list_display = ["year", "rate", "published_on", "is_provisional"]
+
+
+class EnrolmentInline(admin.TabularInline):
+    model = Enrolment
+    fields = ["province", "scheme", "employer", "start_month", "end_month", "status"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(InsuredPerson)
+class InsuredPersonAdmin(admin.ModelAdmin):
+    list_display = ["masked_id_number", "name", "sex", "birth_date", "hukou_province", "status"]
+    list_filter = ["status", "retirement_category", "hukou_province"]
+    list_select_related = ["hukou_province"]
+    # The full ID number finds a person; a list never shows it.
+    search_fields = ["=id_number", "name"]
+    show_full_result_count = False
+    readonly_fields = ["id_number", "birth_date", "sex", "created_at", "updated_at"]
+    fields = [
+        "id_number",
+        "name",
+        "birth_date",
+        "sex",
+        "hukou_province",
+        "retirement_category",
+        "status",
+        "retired_on",
+        "died_on",
+        "retired_into",
+        "created_at",
+        "updated_at",
+    ]
+    raw_id_fields = ["retired_into"]
+    inlines = [EnrolmentInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        provinces = provinces_in_scope(request.user)
+        if provinces is None:
+            return queryset
+        # A province sees its hukou residents and everyone insured there.
+        insured_here = Enrolment.objects.filter(person=OuterRef("pk"), province__in=provinces)
+        return queryset.filter(Exists(insured_here)) | queryset.filter(hukou_province__in=provinces)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # persons are registered through the provincial API
+
+    def change_view(self, request, object_id, form_url="", extra_context=None) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if response.status_code == 200 and str(object_id).isdigit():
+            access_record(
+                user=request.user, person_id=int(object_id), action="admin_view", path=request.path
+            )
+        return response
+
+
+@admin.register(Employer)
+class EmployerAdmin(ScopedAdmin):
+    list_display = ["name", "uscc", "province"]
+    list_filter = ["province"]
+    list_select_related = ["province"]
+    search_fields = ["=uscc", "name"]
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(ScopedAdmin):
+    list_display = ["person", "province", "scheme", "employer", "start_month", "status"]
+    list_filter = ["status", "scheme", "is_temporary_account", "province"]
+    list_select_related = ["person", "province", "employer"]
+    search_fields = ["=person__id_number"]
+    raw_id_fields = ["person", "employer"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+# Reversals are reviewed one by one on the confirmation page, so a page's worth at a time.
+REVERSAL_LIMIT = 100
+
+
+class ReversalForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (冲正原因)", widget=forms.Textarea(attrs={"rows": 3}), max_length=500
+    )
+
+
+@admin.register(ContributionRecord)
+class ContributionRecordAdmin(LedgerAdmin):
+    list_display = [
+        "person",
+        "province",
+        "month",
+        "scheme",
+        "base",
+        "pooling_part",
+        "account_part",
+        "kind",
+        "posted_at",
+    ]
+    list_filter = ["kind", "scheme", "is_temporary_account", "province"]
+    list_select_related = ["person", "province"]
+    search_fields = ["=person__id_number"]
+    date_hierarchy = "month"
+    show_full_result_count = False
+    actions = ["reverse"]
+
+    @admin.action(description="Reverse the selected contributions (冲正)", permissions=["reverse"])
+    def reverse(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        if queryset.count() > REVERSAL_LIMIT:
+            self.message_user(
+                request, f"Select at most {REVERSAL_LIMIT} contributions.", messages.ERROR
+            )
+            return None
+        form = ReversalForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Reverse contributions",
+                "form": form,
+                "records": queryset,
+                "count": queryset.count(),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "admin/contributions/reverse.html", context)
+        reversed_count = 0
+        for record in queryset:
+            try:
+                services.contribution_reverse(
+                    record=record, reason=form.cleaned_data["reason"], posted_by=request.user
+                )
+                reversed_count += 1
+            except LedgerError as error:
+                self.message_user(request, f"{record}: {error.message}", messages.ERROR)
+        if reversed_count:
+            self.message_user(request, f"Reversed {reversed_count} contribution(s).")
+        return None
+
+    def has_reverse_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("contributions.reverse_contributionrecord")
+
+
+@admin.register(PersonalAccountEntry)
+class PersonalAccountEntryAdmin(LedgerAdmin):
+    list_display = ["person", "province", "kind", "amount", "value_date", "is_provisional"]
+    list_filter = ["kind", "interest_year", "is_provisional", "province"]
+    list_select_related = ["person", "province"]
+    search_fields = ["=person__id_number"]
+    show_full_result_count = False
+
+
+class JournalLineInline(admin.TabularInline):
+    model = JournalLine
+    fields = ["province", "account", "amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(JournalEntry)
+class JournalEntryAdmin(LedgerAdmin):
+    list_display = ["posted_at", "event", "description", "reversal_of"]
+    list_filter = ["event"]
+    inlines = [JournalLineInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        provinces = provinces_in_scope(request.user)
+        if provinces is None:
+            return queryset
+        touches = JournalLine.objects.filter(entry=OuterRef("pk"), province__in=provinces)
+        return queryset.filter(Exists(touches))
+
+
+@admin.register(ContributionBatch)
+class ContributionBatchAdmin(LedgerAdmin):
+    list_display = ["public_id", "province", "source", "row_count", "received_at"]
+    list_filter = ["source", "province"]
+
+
+@admin.register(SuspenseItem)
+class SuspenseItemAdmin(LedgerAdmin):
+    list_display = ["id_number", "name", "province", "month", "base", "reinstated"]
+    list_filter = ["province"]
+    search_fields = ["=id_number"]
+    actions = ["reinstate"]
+
+    @admin.display(boolean=True, description="reinstated")
+    def reinstated(self, item: SuspenseItem) -> bool:
+        return hasattr(item, "reinstatement")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("province", "reinstatement")
+
+    @admin.action(
+        description="Reinstate to the registered person (暂收转正)", permissions=["reinstate"]
+    )
+    def reinstate(self, request: HttpRequest, queryset: QuerySet) -> None:
+        persons = InsuredPerson.objects.in_bulk(
+            set(queryset.values_list("id_number", flat=True)), field_name="id_number"
+        )
+        done = 0
+        for item in queryset:
+            person = persons.get(item.id_number)
+            if person is None:
+                self.message_user(
+                    request, f"{item}: no person with this ID number yet", messages.WARNING
+                )
+                continue
+            try:
+                services.suspense_reinstate(item=item, person=person, posted_by=request.user)
+                done += 1
+            except LedgerError as error:
+                self.message_user(request, f"{item}: {error.message}", messages.ERROR)
+        if done:
+            self.message_user(request, f"Reinstated {done} item(s).")
+
+    def has_reinstate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("contributions.reinstate_suspenseitem")
+
+
+class ReconciliationResultInline(admin.TabularInline):
+    model = ReconciliationResult
+    fields = ["province", "account", "subledger_total", "control_total", "difference"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "discrepancies"]
+    inlines = [ReconciliationResultInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

@@ -345,6 +345,7 @@ class ContributionRecord(models.Model):
 
     class Meta:
         verbose_name = "contribution record (缴费记录)"
+        permissions = [("reverse_contributionrecord", "Can reverse a contribution (冲正)")]
         constraints = [
             models.UniqueConstraint(
                 fields=["reversal_of"],
@@ -526,6 +527,7 @@ class SuspenseItem(models.Model):
 
     class Meta:
         verbose_name = "suspense item (暂收待查)"
+        permissions = [("reinstate_suspenseitem", "Can reinstate a suspense item (暂收转正)")]
         indexes = [models.Index(fields=["id_number"], name="suspense_id_number_idx")]
 
     def __str__(self) -> str:

@@ -8,12 +8,14 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import Agency, User
 from portal.demo import DEMO_PASSWORD, DEMO_USERS
 
 CASEWORKER_GROUP = "caseworkers"
 CASEWORKER_APPS = ("accounts", "contributions", "transfers", "risk")
+CASEWORKER_ACTIONS = ("reverse_contributionrecord", "reinstate_suspenseitem")
 
 
 class Command(BaseCommand):
@@ -38,7 +40,8 @@ class Command(BaseCommand):
         group, _ = Group.objects.get_or_create(name=CASEWORKER_GROUP)
         group.permissions.set(
             Permission.objects.filter(
-                content_type__app_label__in=CASEWORKER_APPS, codename__startswith="view_"
+                Q(codename__startswith="view_") | Q(codename__in=CASEWORKER_ACTIONS),
+                content_type__app_label__in=CASEWORKER_APPS,
             )
         )
         return group
