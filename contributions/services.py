@@ -199,7 +199,9 @@ def _band_of(policy: ProvincePolicy) -> rules.ContributionBand:
     return rules.ContributionBand(policy.contribution_floor, policy.contribution_ceiling)
 
 
-def contribution_split(policy: ProvincePolicy, scheme: str, amount: Decimal):
+def contribution_split(
+    policy: ProvincePolicy, scheme: str, amount: Decimal
+) -> rules.ContributionSplit:
     """The month's amounts under a province-year policy (spec §1.3)."""
     if scheme == Scheme.FLEXIBLE:
         return rules.flexible_contribution(
@@ -302,7 +304,9 @@ def _validate_rows(
     return valid, errors
 
 
-def _live_months(province: str, person_ids: Iterable[int], months: Iterable[date]) -> set:
+def _live_months(
+    province: str, person_ids: Iterable[int], months: Iterable[date]
+) -> set[tuple[int, date, int | None]]:
     """(person, month, employer) already in the ledger for this province and not reversed."""
     person_ids, months = list(person_ids), list(months)
     if not person_ids:
@@ -406,7 +410,9 @@ def contribution_batch_post(
     )
 
 
-def _record_values(province: str, person_id: int, v: _ValidRow, batch_id: int, now: datetime):
+def _record_values(
+    province: str, person_id: int, v: _ValidRow, batch_id: int, now: datetime
+) -> tuple:
     return (
         person_id,
         province,
@@ -426,7 +432,9 @@ def _record_values(province: str, person_id: int, v: _ValidRow, batch_id: int, n
     )
 
 
-def _suspense_values(province: str, v: _ValidRow, batch_id: int, entry_id: int, now: datetime):
+def _suspense_values(
+    province: str, v: _ValidRow, batch_id: int, entry_id: int, now: datetime
+) -> tuple:
     return (
         v.id_number,
         v.row.name,
@@ -445,7 +453,13 @@ def _suspense_values(province: str, v: _ValidRow, batch_id: int, entry_id: int, 
     )
 
 
-def _post_batch_journal(province, batch, known, unknown, posted_by) -> JournalEntry:
+def _post_batch_journal(
+    province: str,
+    batch: ContributionBatch,
+    known: list[tuple[int, _ValidRow]],
+    unknown: list[_ValidRow],
+    posted_by: User | None,
+) -> JournalEntry:
     """Dr receipts in transit; Cr pooling fund and account liability (known persons) and
     suspense (unknown persons)."""
     pooling = sum((v.split.pooling_part for _, v in known), Decimal(0))
