@@ -110,3 +110,63 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} person {self.person_id}"
+
+
+class ApiClient(models.Model):
+    """A provincial business system (省级业务系统) allowed to call the API for one province."""
+
+    name = models.CharField(max_length=100)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="api_clients")
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "provincial API client (省级接口)"
+        constraints = [
+            models.UniqueConstraint(fields=["province", "name"], name="api_client_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.province_id})"
+
+
+class ApiKey(models.Model):
+    """A secret of an API client. Only its SHA-256 is stored; the key is shown once.
+
+    Two keys may be active at once, so a province can rotate without downtime.
+    """
+
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="keys")
+    prefix = models.CharField(max_length=12, help_text="First characters, to tell keys apart.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.client})"
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to a write sent with an Idempotency-Key, replayed for repeats.
+
+    The key is bound to a hash of the body: the same key with another body is a conflict.
+    """
+
+    principal = models.CharField(max_length=60, help_text="API client or user that sent it.")
+    key = models.CharField(max_length=100)
+    body_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "key"], name="idempotency_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal} {self.key} → {self.status_code}"

@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 
 from accounts.selectors import provinces_in_scope
 from accounts.services import access_record
-from contributions import services
+from contributions import selectors, services
 from contributions.models import (
     ContributionBatch,
     ContributionRecord,
@@ -121,13 +121,8 @@ class InsuredPersonAdmin(admin.ModelAdmin):
     inlines = [EnrolmentInline]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        provinces = provinces_in_scope(request.user)
-        if provinces is None:
-            return queryset
-        # A province sees its hukou residents and everyone insured there.
-        insured_here = Enrolment.objects.filter(person=OuterRef("pk"), province__in=provinces)
-        return queryset.filter(Exists(insured_here)) | queryset.filter(hukou_province__in=provinces)
+        in_scope = selectors.persons_in_provinces(provinces_in_scope(request.user))
+        return super().get_queryset(request).filter(pk__in=in_scope.values("pk"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # persons are registered through the provincial API

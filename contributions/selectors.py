@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from contributions.models import (
     ContributionKind,
@@ -15,6 +15,19 @@ from contributions.models import (
     PersonalAccountEntry,
 )
 from contributions.rules import Month
+
+
+def persons_in_provinces(provinces: set[str] | None) -> QuerySet[InsuredPerson]:
+    """Persons a province may see: insured there (enrolled or paid) or with hukou there.
+
+    None means every province.
+    """
+    persons = InsuredPerson.objects.all()
+    if provinces is None:
+        return persons
+    enrolled = Enrolment.objects.filter(person=OuterRef("pk"), province__in=provinces)
+    paid = ContributionRecord.objects.filter(person=OuterRef("pk"), province__in=provinces)
+    return persons.filter(Q(hukou_province__in=provinces) | Exists(enrolled) | Exists(paid))
 
 
 @dataclass(frozen=True)

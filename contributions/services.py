@@ -121,6 +121,11 @@ def person_upsert(
         return person, False
 
 
+def find_person(id_number: str) -> InsuredPerson | None:
+    """The person with this ID number (any case of the X, any spacing), if registered."""
+    return InsuredPerson.objects.filter(id_number="".join(id_number.split()).upper()).first()
+
+
 def employer_register(*, uscc: str, name: str, province: str) -> Employer:
     """Register an employer (参保单位登记) by its unified social credit code."""
     from stdnum.cn import uscc as uscc_format
@@ -158,6 +163,26 @@ def enrolment_open(
     )
 
 
+def enrolment_end(*, enrolment: Enrolment, status: str, end_month: rules.Month) -> Enrolment:
+    """Suspend (中断) or close (终止) an active relationship at the end of `end_month`."""
+    if status not in (Enrolment.Status.SUSPENDED, Enrolment.Status.CLOSED):
+        raise LedgerError("invalid_status", f"cannot end an enrolment as {status}")
+    with transaction.atomic():
+        enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
+        if enrolment.status != Enrolment.Status.ACTIVE:
+            raise LedgerError(
+                "not_active", f"the enrolment is {enrolment.status}, not active", field="status"
+            )
+        if end_month.first_day() < enrolment.start_month:
+            raise LedgerError(
+                "end_before_start", "the end month is before the start month", field="end_month"
+            )
+        enrolment.status = status
+        enrolment.end_month = end_month.first_day()
+        enrolment.save(update_fields=["status", "end_month", "updated_at"])
+    return enrolment
+
+
 # --- Contributions -----------------------------------------------------------------------
 
 
@@ -174,6 +199,7 @@ class ContributionRow:
     name: str = ""
     paid_on: date | None = None
     is_temporary_account: bool = False
+    index: int | None = None  # position in the sender's batch, when it differs from ours
 
 
 @dataclass
@@ -225,8 +251,12 @@ def _validate_rows(
     errors: list[RowError] = []
     parsed: list[tuple[int, ContributionRow, str, rules.Month]] = []
     this_month = rules.Month.from_date(today)
-    for index, row in enumerate(rows):
-        check = rules.check_id_number(row.id_number, today=today)
+    checks: dict[str, rules.IdNumberCheck] = {}  # a person's months repeat the same number
+    for position, row in enumerate(rows):
+        index = position if row.index is None else row.index
+        check = checks.get(row.id_number)
+        if check is None:
+            check = checks[row.id_number] = rules.check_id_number(row.id_number, today=today)
         if not check.valid:
             issue = check.errors[0]
             errors.append(RowError(index, "id_number", f"id_number_{issue.code}", issue.message))
@@ -341,16 +371,19 @@ def contribution_batch_post(
     source: str,
     accept_partial: bool = False,
     posted_by: User | None = None,
+    parse_errors: Sequence[RowError] = (),
 ) -> BatchResult:
     """Post a batch of contributions (缴费入账) to the ledger in one transaction.
 
     Rows are validated as a whole. All-or-nothing by default: any row error raises
     BatchRejected and nothing is written. With accept_partial, valid rows are posted and the
     others come back in `rejected`. Contributions of unknown persons are held in suspense.
-    The journal is posted once for the batch.
+    The journal is posted once for the batch. `parse_errors` are rows the channel could not
+    even read; they count like any other refused row.
     """
     today = _today()
     valid, errors = _validate_rows(province, rows, today)
+    errors += parse_errors
     with transaction.atomic():
         # One batch per province at a time: the duplicate check below must see every
         # earlier batch of this province.

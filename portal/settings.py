@@ -169,17 +169,30 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "portal.api.IdCursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["portal.api.ClientRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "client": env_str("API_RATE_CLIENT", "1200/min"),
+        "calculations": env_str("API_RATE_CALCULATIONS", "120/min"),
+    },
+    "EXCEPTION_HANDLER": "portal.api.problem_exception_handler",
+    # Money leaves as strings; no float ever reaches a client.
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# Bulk contribution batches (up to 100,000 rows) read their body themselves, with this cap.
+API_MAX_BATCH_BYTES = env_int("API_MAX_BATCH_BYTES", 32 * 1024 * 1024)
+API_MAX_BATCH_ROWS = 100_000
 SPECTACULAR_SETTINGS = {
     "TITLE": "National pension pooling portal API",
     "DESCRIPTION": "Provincial systems push persons, enrolments and contributions and pull "
     "transfers addressed to them.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # --- Celery ------------------------------------------------------------------------------

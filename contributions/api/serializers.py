@@ -1,0 +1,190 @@
+"""Input and output shapes of the provincial API. Inputs validate; outputs only render."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from contributions.models import (
+    ContributionRecord,
+    Employer,
+    Enrolment,
+    InsuredPerson,
+    RetirementCategory,
+    Scheme,
+)
+from contributions.rules import Month
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2025-07"}
+)
+class MonthField(serializers.Field):
+    """A calendar month written "YYYY-MM"."""
+
+    default_error_messages = {"invalid": "Expected a month written YYYY-MM, such as 2025-07."}
+
+    def to_internal_value(self, data) -> Month:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        try:
+            return Month.parse(data)
+        except ValueError:
+            self.fail("invalid")
+
+    def to_representation(self, value) -> str:
+        return f"{value:%Y-%m}" if hasattr(value, "strftime") else str(value)
+
+
+class PersonInput(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    hukou_province = serializers.CharField(max_length=2)
+    retirement_category = serializers.ChoiceField(
+        choices=RetirementCategory.choices, required=False
+    )
+
+
+class PersonOutput(serializers.ModelSerializer):
+    class Meta:
+        model = InsuredPerson
+        fields = [
+            "id_number",
+            "name",
+            "birth_date",
+            "sex",
+            "hukou_province",
+            "retirement_category",
+            "status",
+            "retired_on",
+            "died_on",
+            "updated_at",
+        ]
+
+
+class EmployerInput(serializers.Serializer):
+    uscc = serializers.CharField(max_length=20)
+    name = serializers.CharField(max_length=200)
+    province = serializers.CharField(max_length=2, required=False)
+
+
+class EmployerOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Employer
+        fields = ["uscc", "name", "province", "created_at"]
+
+
+class EnrolmentInput(serializers.Serializer):
+    id_number = serializers.CharField(max_length=18)
+    scheme = serializers.ChoiceField(choices=Scheme.choices)
+    employer_uscc = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    start_month = MonthField()
+    temporary_account = serializers.BooleanField(default=False)
+    province = serializers.CharField(max_length=2, required=False)
+
+
+class EnrolmentEndInput(serializers.Serializer):
+    end_month = MonthField()
+
+
+class EnrolmentOutput(serializers.ModelSerializer):
+    id_number = serializers.CharField(source="person.id_number")
+    employer_uscc = serializers.CharField(source="employer.uscc", default=None)
+    start_month = MonthField()
+    end_month = MonthField(allow_null=True)
+    temporary_account = serializers.BooleanField(source="is_temporary_account")
+
+    class Meta:
+        model = Enrolment
+        fields = [
+            "id",
+            "id_number",
+            "province",
+            "scheme",
+            "employer_uscc",
+            "start_month",
+            "end_month",
+            "status",
+            "temporary_account",
+            "updated_at",
+        ]
+
+
+class ContributionOutput(serializers.ModelSerializer):
+    id_number = serializers.CharField(source="person.id_number")
+    employer_uscc = serializers.CharField(source="employer.uscc", default=None)
+    month = MonthField()
+    temporary_account = serializers.BooleanField(source="is_temporary_account")
+    batch_id = serializers.UUIDField(source="batch.public_id", default=None)
+
+    class Meta:
+        model = ContributionRecord
+        fields = [
+            "id",
+            "id_number",
+            "province",
+            "employer_uscc",
+            "scheme",
+            "month",
+            "base",
+            "pooling_part",
+            "account_part",
+            "kind",
+            "temporary_account",
+            "paid_on",
+            "batch_id",
+            "batch_row",
+            "reversal_of",
+            "reason",
+            "posted_at",
+        ]
+
+
+class RowErrorOutput(serializers.Serializer):
+    index = serializers.IntegerField()
+    field = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class BatchResultOutput(serializers.Serializer):
+    batch_id = serializers.UUIDField(allow_null=True)
+    posted = serializers.IntegerField()
+    held_in_suspense = serializers.IntegerField()
+    rejected = RowErrorOutput(many=True)
+
+
+class BalanceOutput(serializers.Serializer):
+    province = serializers.CharField()
+    account = serializers.CharField()
+    balance = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+
+class PaidMonthOutput(serializers.Serializer):
+    month = serializers.CharField()
+    province = serializers.CharField()
+    scheme = serializers.CharField()
+    base = serializers.DecimalField(max_digits=14, decimal_places=2)
+    account_part = serializers.DecimalField(max_digits=14, decimal_places=2)
+    temporary_account = serializers.BooleanField(source="is_temporary_account")
+    kind = serializers.CharField()
+
+
+class GapOutput(serializers.Serializer):
+    first_month = serializers.CharField()
+    last_month = serializers.CharField()
+
+
+class PersonRecordOutput(serializers.Serializer):
+    person = PersonOutput()
+    enrolments = EnrolmentOutput(many=True)
+    contribution_months = serializers.IntegerField()
+    months_by_province = serializers.DictField(child=serializers.IntegerField())
+    gaps = GapOutput(many=True)
+    account_balance = serializers.DecimalField(max_digits=14, decimal_places=2)
+    months = PaidMonthOutput(many=True)
+
+
+class BatchOutput(serializers.Serializer):
+    batch_id = serializers.UUIDField(source="public_id")
+    province = serializers.CharField(source="province_id")
+    source = serializers.CharField()
+    row_count = serializers.IntegerField()
+    received_at = serializers.DateTimeField()

@@ -1,0 +1,487 @@
+"""The provincial API: persons, employers, enrolments, contributions, balances.
+
+Views parse, resolve scope, call one service or selector, and answer. A provincial system
+writes only its own province's records and reads only its people; a caseworker's session
+has the caseworker's scope; an insured person reads only their own record.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics, permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.authentication import ProvincialSystem
+from accounts.selectors import provinces_in_scope
+from accounts.services import IdempotencyConflict, idempotent_write
+from contributions import selectors, services
+from contributions.api import bulk, serializers
+from contributions.api.filters import ContributionFilter, EnrolmentFilter, PersonFilter
+from contributions.models import (
+    ContributionBatch,
+    ContributionRecord,
+    Employer,
+    Enrolment,
+    JournalLine,
+)
+from contributions.services import BatchRejected, LedgerError
+from portal.api import problem
+
+
+class IsProvinceOrCaseworker(permissions.BasePermission):
+    """Provincial systems and caseworkers (staff with an agency); not insured persons."""
+
+    message = "This endpoint is for provincial systems and caseworkers."
+
+    def has_permission(self, request: Request, view) -> bool:
+        user = request.user
+        if isinstance(user, ProvincialSystem):
+            return True
+        return bool(user and user.is_authenticated and user.is_staff)
+
+
+def write_province(request: Request, requested: str | None) -> str:
+    """The province a write goes to: the key's own, or one in the caseworker's scope."""
+    user = request.user
+    if isinstance(user, ProvincialSystem):
+        if requested not in (None, "", user.province_id):
+            raise exceptions.PermissionDenied(
+                f"This key writes only province {user.province_id}'s records."
+            )
+        return user.province_id
+    if not requested:
+        raise exceptions.ValidationError({"province": ["A caseworker names the province."]})
+    scope = provinces_in_scope(user)
+    if scope is not None and requested not in scope:
+        raise exceptions.PermissionDenied(f"Province {requested} is outside your scope.")
+    return requested
+
+
+def _scoped(request: Request, queryset: QuerySet, field: str = "province") -> QuerySet:
+    provinces = provinces_in_scope(request.user)
+    return queryset if provinces is None else queryset.filter(**{f"{field}__in": provinces})
+
+
+def _person_in_scope(request: Request, id_number: str):
+    persons = selectors.persons_in_provinces(provinces_in_scope(request.user))
+    return get_object_or_404(persons.select_related("hukou_province"), id_number=id_number)
+
+
+def _ledger_error(error: LedgerError, status_code: int = 400) -> Response:
+    errors = [
+        {"field": error.field or "non_field_errors", "code": error.code, "message": error.message}
+    ]
+    return Response(
+        problem(status=status_code, title=error.message, code=error.code, errors=errors),
+        status=status_code,
+        content_type="application/problem+json",
+    )
+
+
+def _record_body(record: selectors.PersonRecord) -> dict:
+    return serializers.PersonRecordOutput(
+        {
+            "person": record.person,
+            "enrolments": record.enrolments,
+            "contribution_months": record.contribution_months,
+            "months_by_province": record.months_by_province,
+            "gaps": [{"first_month": str(a), "last_month": str(b)} for a, b in record.gaps],
+            "account_balance": record.account_balance,
+            "months": record.months,
+        }
+    ).data
+
+
+# --- Persons -----------------------------------------------------------------------------
+
+
+class PersonListView(generics.ListAPIView):
+    """Persons of the caller's provinces: insured there or with hukou there."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+    serializer_class = serializers.PersonOutput
+    filterset_class = PersonFilter
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.persons_in_provinces(provinces_in_scope(self.request.user))
+
+
+class PersonView(APIView):
+    """Read a person, or register / update one by ID number (参保登记)."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+
+    @extend_schema(responses=serializers.PersonOutput)
+    def get(self, request: Request, id_number: str) -> Response:
+        return Response(serializers.PersonOutput(_person_in_scope(request, id_number)).data)
+
+    @extend_schema(request=serializers.PersonInput, responses=serializers.PersonOutput)
+    def put(self, request: Request, id_number: str) -> Response:
+        data = serializers.PersonInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        existing = services.find_person(id_number)
+        if existing is not None:
+            # Updating someone else's insured needs them in scope; registering is open.
+            _person_in_scope(request, existing.id_number)
+        try:
+            person, created = services.person_upsert(id_number=id_number, **data.validated_data)
+        except LedgerError as error:
+            return _ledger_error(error)
+        return Response(
+            serializers.PersonOutput(person).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class PersonRecordView(APIView):
+    """A person's national record (电子档案袋): enrolments, months, gaps, balance."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+
+    @extend_schema(responses=serializers.PersonRecordOutput)
+    def get(self, request: Request, id_number: str) -> Response:
+        person = _person_in_scope(request, id_number)
+        record = selectors.person_record(person_id=person.pk, as_of=timezone.localdate())
+        return Response(_record_body(record))
+
+
+class MyRecordView(APIView):
+    """The signed-in insured person's own record."""
+
+    @extend_schema(responses=serializers.PersonRecordOutput)
+    def get(self, request: Request) -> Response:
+        person = getattr(request.user, "insured_person", None)
+        if person is None:
+            raise exceptions.NotFound("No insured person is linked to this account.")
+        record = selectors.person_record(person_id=person.pk, as_of=timezone.localdate())
+        return Response(_record_body(record))
+
+
+# --- Employers and enrolments ------------------------------------------------------------
+
+
+class EmployerListView(generics.ListCreateAPIView):
+    permission_classes = [IsProvinceOrCaseworker]
+    serializer_class = serializers.EmployerOutput
+
+    def get_queryset(self) -> QuerySet:
+        return _scoped(self.request, Employer.objects.order_by("id"))
+
+    @extend_schema(request=serializers.EmployerInput, responses=serializers.EmployerOutput)
+    def post(self, request: Request) -> Response:
+        data = serializers.EmployerInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        province = write_province(request, data.validated_data.pop("province", None))
+        try:
+            employer = services.employer_register(**data.validated_data, province=province)
+        except LedgerError as error:
+            return _ledger_error(error)
+        return Response(serializers.EmployerOutput(employer).data, status=status.HTTP_201_CREATED)
+
+
+class EnrolmentListView(generics.ListCreateAPIView):
+    permission_classes = [IsProvinceOrCaseworker]
+    serializer_class = serializers.EnrolmentOutput
+    filterset_class = EnrolmentFilter
+
+    def get_queryset(self) -> QuerySet:
+        queryset = Enrolment.objects.select_related("person", "employer")
+        return _scoped(self.request, queryset)
+
+    @extend_schema(request=serializers.EnrolmentInput, responses=serializers.EnrolmentOutput)
+    def post(self, request: Request) -> Response:
+        data = serializers.EnrolmentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        province = write_province(request, fields.get("province"))
+        person = services.find_person(fields["id_number"])
+        if person is None:
+            raise exceptions.ValidationError(
+                {"id_number": ["No insured person with this ID number; register them first."]}
+            )
+        employer = None
+        if fields.get("employer_uscc"):
+            employer = Employer.objects.filter(
+                uscc=fields["employer_uscc"], province_id=province
+            ).first()
+            if employer is None:
+                raise exceptions.ValidationError(
+                    {"employer_uscc": [f"No employer with this code in province {province}."]}
+                )
+        try:
+            enrolment = services.enrolment_open(
+                person=person,
+                province=province,
+                scheme=fields["scheme"],
+                start_month=fields["start_month"],
+                employer=employer,
+                is_temporary_account=fields["temporary_account"],
+            )
+        except LedgerError as error:
+            return _ledger_error(error)
+        return Response(serializers.EnrolmentOutput(enrolment).data, status=status.HTTP_201_CREATED)
+
+
+class EnrolmentEndView(APIView):
+    """Suspend (中断) or close (终止) an enrolment of the caller's province."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+    end_status = Enrolment.Status.CLOSED
+
+    @extend_schema(request=serializers.EnrolmentEndInput, responses=serializers.EnrolmentOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        enrolment = get_object_or_404(_scoped(request, Enrolment.objects.all()), pk=pk)
+        write_province(request, enrolment.province_id)
+        data = serializers.EnrolmentEndInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            enrolment = services.enrolment_end(
+                enrolment=enrolment,
+                status=self.end_status,
+                end_month=data.validated_data["end_month"],
+            )
+        except LedgerError as error:
+            return _ledger_error(error, status.HTTP_409_CONFLICT)
+        return Response(serializers.EnrolmentOutput(enrolment).data)
+
+
+# --- Contributions -----------------------------------------------------------------------
+
+
+BATCH_EXAMPLE = {
+    "mode": "all_or_nothing",
+    "rows": [
+        {
+            "id_number": "110101199003071233",
+            "name": "李强",
+            "month": "2025-03",
+            "scheme": "employee",
+            "employer_uscc": "91110108MA01X9K31G",
+            "wage_or_base": "8000.00",
+        },
+        {
+            "id_number": "11010519491231002X",
+            "month": "2025-03",
+            "scheme": "flexible",
+            "wage_or_base": "7162.00",
+            "kind": "back_payment",
+        },
+    ],
+}
+
+
+class ContributionListView(generics.ListCreateAPIView):
+    """Contribution records of the caller's provinces, oldest first, for incremental pulls."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+    serializer_class = serializers.ContributionOutput
+    filterset_class = ContributionFilter
+    parser_classes: list = []  # money must not pass through float: the body is read here
+
+    def get_queryset(self) -> QuerySet:
+        queryset = ContributionRecord.objects.select_related("person", "employer", "batch")
+        return _scoped(self.request, queryset)
+
+    @extend_schema(
+        operation_id="contributions_create",
+        request={"application/json": {"type": "object"}},
+        responses={201: serializers.BatchResultOutput},
+        examples=[OpenApiExample("One month", value=BATCH_EXAMPLE["rows"][0], request_only=True)],
+        description="One month of one person in real time: a row as in a batch. An "
+        "Idempotency-Key header is optional here and works as for batches.",
+    )
+    def post(self, request: Request) -> Response:
+        province = write_province(request, request.query_params.get("province"))
+        body = _read_body(request)
+        row = _load(body)
+        return _answer_idempotently(
+            request,
+            lambda: _batch_answer(
+                province, [row], False, f"api:{_principal(request)}", _user(request)
+            ),
+            key=request.headers.get("Idempotency-Key", "").strip(),
+            body=body,
+        )
+
+
+def _principal(request: Request) -> str:
+    user = request.user
+    return user.pk if isinstance(user, ProvincialSystem) else f"user:{user.pk}"
+
+
+def _read_body(request: Request) -> bytes:
+    """The raw body, refused above the batch size cap before it is read."""
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > settings.API_MAX_BATCH_BYTES:
+        raise exceptions.ValidationError(
+            {"body": [f"The body exceeds {settings.API_MAX_BATCH_BYTES} bytes; split the batch."]}
+        )
+    # The stream, not request.body: request.body stops at DATA_UPLOAD_MAX_MEMORY_SIZE.
+    return request.stream.read(settings.API_MAX_BATCH_BYTES + 1) if request.stream else b""
+
+
+def _batch_answer(
+    province: str, rows: list, accept_partial: bool, source: str, posted_by
+) -> tuple[int, dict]:
+    parsed, parse_errors = bulk.parse_rows(rows, province)
+    try:
+        result = services.contribution_batch_post(
+            province=province,
+            rows=parsed,
+            source=source,
+            accept_partial=accept_partial,
+            posted_by=posted_by,
+            parse_errors=parse_errors,
+        )
+    except BatchRejected as rejected:
+        return _rejected(rejected.errors)
+    if result.batch is None:
+        return _rejected(result.rejected)
+    body = serializers.BatchResultOutput(
+        {
+            "batch_id": result.batch.public_id,
+            "posted": result.posted,
+            "held_in_suspense": result.held_in_suspense,
+            "rejected": result.rejected,
+        }
+    ).data
+    return status.HTTP_201_CREATED, body
+
+
+def _rejected(errors: list) -> tuple[int, dict]:
+    body = problem(
+        status=422,
+        title=f"{len(errors)} row(s) were refused; nothing was written.",
+        code="batch_rejected",
+        errors=[serializers.RowErrorOutput(error).data for error in errors],
+    )
+    return status.HTTP_422_UNPROCESSABLE_ENTITY, body
+
+
+class ContributionBatchView(APIView):
+    """Post a batch of up to 100,000 contribution rows (缴费入账), idempotently."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+    parser_classes: list = []  # the body is read and parsed here, with its own size cap
+
+    @extend_schema(
+        operation_id="contributions_batch_create",
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                location=OpenApiParameter.HEADER,
+                required=True,
+                description="Unique per batch; a replay with the same body returns the "
+                "first answer, with another body 409.",
+            ),
+            OpenApiParameter("province", description="Caseworkers only: the province written to."),
+        ],
+        request={"application/json": {"type": "object"}},
+        responses={201: serializers.BatchResultOutput},
+        examples=[OpenApiExample("Two rows", value=BATCH_EXAMPLE, request_only=True)],
+        description="`mode`: `all_or_nothing` (default) refuses the batch on any bad row; "
+        "`accept_valid` posts the valid rows and lists the refused ones. Unknown persons "
+        "are held in suspense. Money as strings or JSON numbers with at most two decimals.",
+    )
+    def post(self, request: Request) -> Response:
+        key = request.headers.get("Idempotency-Key", "").strip()
+        if not key or len(key) > 100:
+            raise exceptions.ValidationError(
+                {"Idempotency-Key": ["Send an Idempotency-Key header of 1 to 100 characters."]}
+            )
+        province = write_province(request, request.query_params.get("province"))
+        body = _read_body(request)
+        rows, accept_partial = _batch_payload(_load(body))
+        return _answer_idempotently(
+            request,
+            lambda: _batch_answer(
+                province, rows, accept_partial, f"api:{_principal(request)}", _user(request)
+            ),
+            key=key,
+            body=body,
+        )
+
+
+def _answer_idempotently(request: Request, work, *, key: str, body: bytes) -> Response:
+    """Run `work` under the Idempotency-Key when there is one; answer as it says."""
+    if key:
+        try:
+            answer = idempotent_write(principal=_principal(request), key=key, body=body, work=work)
+        except IdempotencyConflict as conflict:
+            return Response(
+                problem(status=409, title=str(conflict), code="idempotency_conflict"),
+                status=status.HTTP_409_CONFLICT,
+                content_type="application/problem+json",
+            )
+        status_code, answer_body, replayed = answer.status_code, answer.body, answer.replayed
+    else:
+        with transaction.atomic():
+            status_code, answer_body = work()
+        replayed = False
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    content_type = "application/problem+json" if status_code >= 400 else None
+    return Response(answer_body, status=status_code, headers=headers, content_type=content_type)
+
+
+def _load(body: bytes):
+    try:
+        return bulk.load_json(body)
+    except bulk.BodyError as error:
+        raise exceptions.ValidationError({error.field: [error.message]}) from None
+
+
+def _batch_payload(payload) -> tuple[list, bool]:
+    if not isinstance(payload, dict):
+        raise exceptions.ValidationError({"body": ["Send an object with `rows` and `mode`."]})
+    rows = payload.get("rows")
+    if not isinstance(rows, list) or not rows:
+        raise exceptions.ValidationError({"rows": ["Send a non-empty list of rows."]})
+    if len(rows) > settings.API_MAX_BATCH_ROWS:
+        raise exceptions.ValidationError(
+            {"rows": [f"At most {settings.API_MAX_BATCH_ROWS} rows per batch."]}
+        )
+    mode = payload.get("mode", "all_or_nothing")
+    if mode not in ("all_or_nothing", "accept_valid"):
+        raise exceptions.ValidationError({"mode": ["Use all_or_nothing or accept_valid."]})
+    return rows, mode == "accept_valid"
+
+
+def _user(request: Request):
+    return None if isinstance(request.user, ProvincialSystem) else request.user
+
+
+class ContributionBatchDetailView(APIView):
+    """A batch of the caller's provinces, by its public id."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+
+    @extend_schema(responses=serializers.BatchOutput)
+    def get(self, request: Request, batch_id: str) -> Response:
+        batches = _scoped(request, ContributionBatch.objects.all())
+        return Response(
+            serializers.BatchOutput(get_object_or_404(batches, public_id=batch_id)).data
+        )
+
+
+# --- The fund journal --------------------------------------------------------------------
+
+
+class JournalBalanceView(APIView):
+    """Balances of the fund journal's control accounts per province (debit positive)."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+
+    @extend_schema(responses=serializers.BalanceOutput(many=True))
+    def get(self, request: Request) -> Response:
+        lines = _scoped(request, JournalLine.objects.all())
+        rows = (
+            lines.values("province", "account")
+            .annotate(balance=Sum("amount"))
+            .order_by("province", "account")
+        )
+        return Response(serializers.BalanceOutput(rows, many=True).data)

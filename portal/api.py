@@ -1,0 +1,124 @@
+"""What every endpoint of the API shares: problem-details errors (RFC 9457), pagination,
+throttles."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from rest_framework import exceptions, pagination, throttling
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem(
+    *, status: int, title: str, detail: str = "", code: str = "", errors: list | None = None
+) -> dict[str, Any]:
+    """An RFC 9457 problem document; `code` and `errors` are this API's extension members."""
+    body: dict[str, Any] = {
+        "type": f"urn:pension-portal:problem:{code}" if code else "about:blank",
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if code:
+        body["code"] = code
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
+def _field_errors(details: Any, field: str = "") -> list[dict[str, str]]:
+    """Flatten DRF's nested error details into [{field, code, message}]."""
+    if isinstance(details, dict):
+        if set(details) == {"message", "code"}:
+            return [{"field": field or "non_field_errors", **details}]
+        return [
+            error
+            for key, value in details.items()
+            for error in _field_errors(value, f"{field}.{key}" if field else str(key))
+        ]
+    if isinstance(details, list):
+        if all(isinstance(item, dict) and set(item) == {"message", "code"} for item in details):
+            return [error for item in details for error in _field_errors(item, field)]
+        return [
+            error
+            for index, item in enumerate(details)
+            for error in _field_errors(item, f"{field}[{index}]")
+        ]
+    return [{"field": field or "non_field_errors", "code": "invalid", "message": str(details)}]
+
+
+def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    """DRF errors as problem details, with field-level messages for validation errors."""
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        body = problem(
+            status=response.status_code,
+            title="The request is not valid.",
+            code="invalid",
+            errors=_field_errors(exc.get_full_details()),
+        )
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        body = problem(
+            status=response.status_code,
+            title=str(detail),
+            code=code if isinstance(code, str) else "error",
+        )
+    response.data = body
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 as problem details under /api/, the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            problem(status=404, title="Not found.", code="not_found"),
+            status=404,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500 as problem details under /api/, the usual page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            problem(status=500, title="Server error.", code="server_error"),
+            status=500,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
+    return defaults.server_error(request)
+
+
+class IdCursorPagination(pagination.CursorPagination):
+    """Stable, opaque cursors in insertion order: safe for incremental pulls."""
+
+    ordering = "id"
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class ClientRateThrottle(throttling.SimpleRateThrottle):
+    """Per provincial system or signed-in user."""
+
+    scope = "client"
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class CalculationRateThrottle(throttling.AnonRateThrottle):
+    """Public calculations, by client address when anonymous."""
+
+    scope = "calculations"

@@ -1,0 +1,8 @@
+"""/api/v1/: every app's endpoints under one version prefix."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("contributions.api.urls")),
+    path("calculations/", include("contributions.api.calculations")),
+]
