@@ -1,23 +1,57 @@
-"""Declarative filters of the API lists (django-filter)."""
+"""Declarative filters of the API lists (django-filter).
+
+Filter values are validated by form fields, so a bad value is a 400 naming the parameter.
+"""
+
+import datetime
 
 import django_filters
-from django.core.exceptions import ValidationError
+from django import forms
 
 from contributions.models import ContributionRecord, Enrolment, InsuredPerson
 from contributions.rules import Month
 
+EARLIEST_TIMESTAMP = datetime.datetime(1990, 1, 1, tzinfo=datetime.UTC)
 
-class MonthFilter(django_filters.CharFilter):
-    """A "YYYY-MM" month compared with a date column holding the month's first day."""
 
-    def filter(self, queryset, value):
+class MonthFormField(forms.CharField):
+    """A "YYYY-MM" month, cleaned to the first day of the month."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
         if not value:
-            return queryset
+            return None
         try:
-            month = Month.parse(value)
+            return Month.parse(value).first_day()
         except ValueError as error:
-            raise ValidationError(str(error)) from None
-        return super().filter(queryset, month.first_day())
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
+class TimestampFormField(forms.DateTimeField):
+    """An ISO 8601 timestamp (China time when no offset is given), in UTC; implausible
+    values are refused."""
+
+    def strptime(self, value, format):
+        return datetime.datetime.fromisoformat(value)
+
+    def to_python(self, value):
+        stamp = super().to_python(value)
+        if stamp is None:
+            return None
+        if abs(stamp.utcoffset()) > datetime.timedelta(hours=14):
+            raise forms.ValidationError("The time zone offset is out of range.")
+        stamp = stamp.astimezone(datetime.UTC)
+        if stamp < EARLIEST_TIMESTAMP:
+            raise forms.ValidationError("The ledger has nothing that old.")
+        return stamp
+
+
+class MonthFilter(django_filters.Filter):
+    field_class = MonthFormField
+
+
+class TimestampFilter(django_filters.Filter):
+    field_class = TimestampFormField
 
 
 class ContributionFilter(django_filters.FilterSet):
@@ -25,7 +59,7 @@ class ContributionFilter(django_filters.FilterSet):
     id_number = django_filters.CharFilter(field_name="person__id_number")
     month_from = MonthFilter(field_name="month", lookup_expr="gte")
     month_to = MonthFilter(field_name="month", lookup_expr="lte")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="posted_at", lookup_expr="gte")
+    updated_since = TimestampFilter(field_name="posted_at", lookup_expr="gte")
 
     class Meta:
         model = ContributionRecord
@@ -35,7 +69,7 @@ class ContributionFilter(django_filters.FilterSet):
 class EnrolmentFilter(django_filters.FilterSet):
     province = django_filters.CharFilter(field_name="province_id")
     id_number = django_filters.CharFilter(field_name="person__id_number")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = TimestampFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Enrolment
@@ -44,7 +78,7 @@ class EnrolmentFilter(django_filters.FilterSet):
 
 class PersonFilter(django_filters.FilterSet):
     hukou_province = django_filters.CharFilter(field_name="hukou_province_id")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = TimestampFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = InsuredPerson

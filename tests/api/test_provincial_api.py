@@ -287,3 +287,17 @@ def test_two_keys_may_be_active_during_rotation_but_not_three(shanghai_system):
     assert api_key_issue(client=key.client).startswith("pp_")
     with pytest.raises(KeyLimitReached):
         api_key_issue(client=key.client)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"month_from": "2025-13"},
+        {"updated_since": "0278-05-29T12:49:25-18:26"},
+        {"updated_since": "1970-01-01T00:00:00+08:00"},
+    ],
+)
+def test_a_bad_filter_value_is_a_400_naming_the_parameter(shanghai_system, params):
+    response = shanghai_system.get("/api/v1/contributions/", params)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == next(iter(params))
