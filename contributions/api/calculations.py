@@ -9,7 +9,7 @@ client address.
 """
 
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.urls import path
@@ -17,133 +17,34 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contributions import rules
+from contributions.api.fields import (
+    CATEGORY_CHOICES,
+    DIVISOR_MODES,
+    INDEX_DIGITS,
+    MAX_MONTHS,
+    YEARS,
+    DecimalTextField,
+    MoneyField,
+    MoneyResultField,
+    MonthField,
+    ProvinceField,
+    RateField,
+)
 from contributions.models import ProvincePolicy
 from contributions.services import LedgerError, crediting_rate_for
 from portal.api import PROBLEM_CONTENT_TYPE, CalculationRateThrottle, problem
 from transfers import rules as transfer_rules
-
-# --------------------------------------------------------------------------------------
-# Fields
-# --------------------------------------------------------------------------------------
-
-MONEY_DIGITS = 14  # numeric(14,2), as the ledger stores money
-RATE_DIGITS = {"max_digits": 7, "decimal_places": 6}  # numeric(7,6), as the policy tables
-INDEX_DIGITS = {"max_digits": 6, "decimal_places": 4}  # 4 decimals, as printed on a statement
-YEARS = {"min_value": 1900, "max_value": 2200}
-MAX_MONTHS = 1200  # a century: more than any working life, small enough to stay exact
-EARLIEST_MONTH = rules.Month(1900, 1)
-LATEST_MONTH = rules.Month(2100, 12)
-
-CATEGORY_CHOICES = [
-    (rules.RetirementCategory.M60.value, "men, original age 60"),
-    (rules.RetirementCategory.F55.value, "women, original age 55 (cadres, flexible employment)"),
-    (rules.RetirementCategory.F50.value, "women, original age 50 (workers)"),
-]
-PROVINCE_CHOICES = [(code, english) for code, (_, english) in rules.PROVINCE_CODES.items()]
-DIVISOR_MODES = [mode.value for mode in rules.DivisorMode]
-
-
-def money(amount: Decimal) -> str:
-    """A money amount as a string with exactly two decimals, e.g. "3000.00"."""
-    return f"{rules.round_fen(amount):f}"
-
-
-def decimal_text(value: Decimal, places: int) -> str:
-    """A Decimal rounded half up to at most `places` decimals, without trailing zeros."""
-    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    return f"{rounded.normalize():f}"
-
-
-class MoneyField(serializers.DecimalField):
-    """Yuan: read as a number or a string with at most two decimals, not negative by default;
-    written as a string with exactly two decimals."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", Decimal(0))
-        super().__init__(max_digits=MONEY_DIGITS, decimal_places=2, **kwargs)
-
-    def to_representation(self, value: Decimal) -> str:
-        return money(value)
-
-
-class RateField(serializers.DecimalField):
-    """A rate as a fraction between 0 and 1 (0.16 means 16 %)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(min_value=Decimal(0), max_value=Decimal(1), **RATE_DIGITS, **kwargs)
-
-
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-01"})
-class MonthField(serializers.Field):
-    """A calendar month written "YYYY-MM", read with `Month.parse`."""
-
-    default_error_messages = {
-        "invalid": "Expected a month written as YYYY-MM, e.g. 2025-01.",
-        "min_value": "Ensure this month is {limit} or later.",
-        "max_value": "Ensure this month is {limit} or earlier.",
-    }
-
-    def __init__(
-        self,
-        *,
-        min_month: rules.Month = EARLIEST_MONTH,
-        max_month: rules.Month = LATEST_MONTH,
-        **kwargs: Any,
-    ) -> None:
-        # Bounded so that month arithmetic in the rules (up to +63 years) stays in range.
-        self.min_month = min_month
-        self.max_month = max_month
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data: Any) -> rules.Month:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        try:
-            month = rules.Month.parse(data)
-        except ValueError as exc:
-            raise serializers.ValidationError(str(exc), code="invalid") from exc
-        if month < self.min_month:
-            self.fail("min_value", limit=self.min_month)
-        if month > self.max_month:
-            self.fail("max_value", limit=self.max_month)
-        return month
-
-    def to_representation(self, value: rules.Month) -> str:
-        return str(value)
-
-
-# A pattern rather than an enum: the 32 codes would be listed once per field name in the schema.
-@extend_schema_field({"type": "string", "pattern": r"^\d{2}$", "example": "44"})
-class ProvinceField(serializers.ChoiceField):
-    """A province-level code (GB/T 2260, first two digits; 66 is the XPCC pooling region)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(choices=PROVINCE_CHOICES, **kwargs)
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "example": "137.25"})
-class DecimalTextField(serializers.Field):
-    """A Decimal written as a plain string, rounded to `places` decimals, no trailing zeros."""
-
-    def __init__(self, *, places: int, **kwargs: Any) -> None:
-        self.places = places
-        kwargs["read_only"] = True
-        super().__init__(**kwargs)
-
-    def to_representation(self, value: Decimal) -> str:
-        return decimal_text(value, self.places)
-
 
 # --------------------------------------------------------------------------------------
 # Policy parameters
@@ -195,9 +96,13 @@ def _fill_from_policy(
             if value is not None:
                 attrs[name] = value
         if attrs.get(name) is None and name in required:
-            where = "the policy has none" if policy is not None else "no province and year"
+            where = (
+                "the policy has none"
+                if policy is not None
+                else "no province and year were given to read it from"
+            )
             missing[name] = ErrorDetail(
-                f"This field is required: it was not given and {where}.", code="required"
+                f"This field is required: it was not given, and {where}.", code="required"
             )
     if missing:
         raise serializers.ValidationError(missing)
@@ -243,6 +148,8 @@ class CalculationView(APIView):
     # Public: no credentials are read, so no session and no CSRF check either.
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # JSON only: the inputs hold lists and nested objects that forms cannot express.
+    parser_classes = [JSONParser]
     throttle_classes = [CalculationRateThrottle]
     input_serializer: type[serializers.Serializer]
     output_serializer: type[serializers.Serializer]
@@ -269,6 +176,7 @@ class CalculationView(APIView):
         return Response(self.output_serializer(result).data)
 
     def calculate(self, data: dict[str, Any]) -> Mapping[str, Any]:
+        """Call the rule on validated input; return what the output serializer reads."""
         raise NotImplementedError
 
 
@@ -490,16 +398,16 @@ class PensionEstimateCalculationSerializer(serializers.Serializer):
 
 
 class PensionEstimateResultSerializer(serializers.Serializer):
-    basic_pension = MoneyField(help_text="Basic pension (基础养老金).")
-    account_pension = MoneyField(help_text="Personal-account pension (个人账户养老金).")
-    transitional_pension = MoneyField(help_text="Transitional pension (过渡性养老金).")
+    basic_pension = MoneyResultField(help_text="Basic pension (基础养老金).")
+    account_pension = MoneyResultField(help_text="Personal-account pension (个人账户养老金).")
+    transitional_pension = MoneyResultField(help_text="Transitional pension (过渡性养老金).")
     divisor = DecimalTextField(
         places=4,
         help_text="Months divisor (计发月数); fractional in interpolation mode, shown to at "
         "most 4 decimals (the account pension uses the exact value).",
     )
-    total = MoneyField(help_text="Sum of the three rounded parts.")
-    pension_base = MoneyField(help_text="The pension base P used, given or from the policy.")
+    total = MoneyResultField(help_text="Sum of the three rounded parts.")
+    pension_base = MoneyResultField(help_text="The pension base P used, given or from the policy.")
 
 
 @_documented(
@@ -567,7 +475,10 @@ class AccountInterestCalculationSerializer(serializers.Serializer):
         help_text="Exactly 12 amounts: the credit of January first, December last.",
     )
     method = serializers.ChoiceField(
-        choices=["monthly", "annual"],
+        choices=[
+            ("monthly", "monthly-product method (月积数法)"),
+            ("annual", "annual method (年度计算法)"),
+        ],
         help_text="monthly: the monthly-product method, as the ledger posts. annual: the "
         "annual method (credits earn r × 1.083 / 2), as used for estimates.",
     )
@@ -599,8 +510,8 @@ class AccountInterestCalculationSerializer(serializers.Serializer):
 
 
 class AccountInterestResultSerializer(serializers.Serializer):
-    interest = MoneyField(help_text="Interest of the year (closing − opening − credits).")
-    closing_balance = MoneyField(help_text="Year-end balance, rounded to fen.")
+    interest = MoneyResultField(help_text="Interest of the year (closing − opening − credits).")
+    closing_balance = MoneyResultField(help_text="Year-end balance, rounded to fen.")
     rate = DecimalTextField(places=6, help_text="The crediting rate used.")
     rate_is_provisional = serializers.BooleanField(
         help_text="True when the rate came from the table and is not yet confirmed."
@@ -685,9 +596,11 @@ class TransferAmountsCalculationSerializer(serializers.Serializer):
 
 
 class TransferAmountsResultSerializer(serializers.Serializer):
-    pooling_amount = MoneyField(help_text="Pooling funds (统筹基金) that move, without interest.")
-    account_amount = MoneyField(help_text="Personal-account funds that move, in full.")
-    total = MoneyField(help_text="pooling_amount + account_amount.")
+    pooling_amount = MoneyResultField(
+        help_text="Pooling funds (统筹基金) that move, without interest."
+    )
+    account_amount = MoneyResultField(help_text="Personal-account funds that move, in full.")
+    total = MoneyResultField(help_text="pooling_amount + account_amount.")
 
 
 @_documented(
@@ -926,10 +839,10 @@ class ContributionCalculationSerializer(serializers.Serializer):
 
 
 class ContributionResultSerializer(serializers.Serializer):
-    base = MoneyField(help_text="Contribution base (缴费基数) after the band.")
-    pooling_part = MoneyField(help_text="To the pooling fund (统筹).")
-    account_part = MoneyField(help_text="To the personal account (个人账户).")
-    total = MoneyField(help_text="pooling_part + account_part.")
+    base = MoneyResultField(help_text="Contribution base (缴费基数) after the band.")
+    pooling_part = MoneyResultField(help_text="To the pooling fund (统筹).")
+    account_part = MoneyResultField(help_text="To the personal account (个人账户).")
+    total = MoneyResultField(help_text="pooling_part + account_part.")
 
 
 @_documented(
@@ -976,6 +889,12 @@ class ContributionView(CalculationView):
             except rules.BaseOutOfBand as exc:
                 raise CalculationRefused(
                     field="wage_or_base", code=exc.code, message=str(exc)
+                ) from exc
+            except ValueError as exc:
+                # With every rate already held to 0..1, the rule's one remaining refusal is an
+                # account rate above the total rate.
+                raise serializers.ValidationError(
+                    {"account_rate": ErrorDetail(str(exc), code="invalid")}
                 ) from exc
         return {
             "base": split.base,

@@ -1,8 +1,8 @@
 """Input and output shapes of the provincial API. Inputs validate; outputs only render."""
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from contributions.api.fields import MonthField
 from contributions.models import (
     ContributionRecord,
     Employer,
@@ -11,27 +11,6 @@ from contributions.models import (
     RetirementCategory,
     Scheme,
 )
-from contributions.rules import Month
-
-
-@extend_schema_field(
-    {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2025-07"}
-)
-class MonthField(serializers.Field):
-    """A calendar month written "YYYY-MM"."""
-
-    default_error_messages = {"invalid": "Expected a month written YYYY-MM, such as 2025-07."}
-
-    def to_internal_value(self, data) -> Month:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        try:
-            return Month.parse(data)
-        except ValueError:
-            self.fail("invalid")
-
-    def to_representation(self, value) -> str:
-        return f"{value:%Y-%m}" if hasattr(value, "strftime") else str(value)
 
 
 class PersonInput(serializers.Serializer):
