@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format check clean
+.PHONY: run test lint format clean bench bench-ingest
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,12 @@ run: $(STAMP)
 ## test: the whole suite against real PostgreSQL and Redis (embedded when none is configured)
 test: $(STAMP)
 	$(PY) -m portal.devstack test $(PYTEST_ARGS)
+
+## bench-ingest: 1M contribution rows through the HTTP API against raw COPY (minutes)
+bench-ingest: $(STAMP)
+	$(PY) -m portal.devstack exec -- $(PY) -m tests.bench.ingest
+
+bench: bench-ingest
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

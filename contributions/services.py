@@ -186,6 +186,11 @@ def enrolment_end(*, enrolment: Enrolment, status: str, end_month: rules.Month) 
 # --- Contributions -----------------------------------------------------------------------
 
 
+# Plain sets: Django's Choices.values builds a new list on every call, per row.
+SCHEMES = frozenset(Scheme.values)
+POSTABLE_KINDS = frozenset({ContributionKind.REGULAR.value, ContributionKind.BACK_PAYMENT.value})
+
+
 @dataclass(frozen=True)
 class ContributionRow:
     """One month of contributions as a province declares it."""
@@ -269,12 +274,12 @@ def _validate_rows(
         if month > this_month:
             errors.append(RowError(index, "month", "month_in_future", f"{month} is in the future"))
             continue
-        if row.scheme not in Scheme.values:
+        if row.scheme not in SCHEMES:
             errors.append(
                 RowError(index, "scheme", "scheme_invalid", f"unknown scheme {row.scheme}")
             )
             continue
-        if row.kind not in (ContributionKind.REGULAR, ContributionKind.BACK_PAYMENT):
+        if row.kind not in POSTABLE_KINDS:
             errors.append(RowError(index, "kind", "kind_invalid", f"kind {row.kind} not accepted"))
             continue
         parsed.append((index, row, check.number, month))
@@ -290,6 +295,7 @@ def _validate_rows(
 
     valid: list[_ValidRow] = []
     seen: dict[tuple[str, rules.Month, int | None], int] = {}
+    splits: dict[tuple[int, str, Decimal], rules.ContributionSplit | rules.BaseOutOfBand] = {}
     for index, row, id_number, month in parsed:
         policy = policies.get(month.year)
         if policy is None:
@@ -313,10 +319,15 @@ def _validate_rows(
                 RowError(index, "employer_uscc", "employer_not_allowed", "flexible has no employer")
             )
             continue
-        try:
-            split = contribution_split(policy, row.scheme, row.amount_base)
-        except rules.BaseOutOfBand as exc:
-            errors.append(RowError(index, "amount_base", exc.code, str(exc)))
+        split_key = (month.year, row.scheme, row.amount_base)
+        if split_key not in splits:  # a person's months repeat the same base
+            try:
+                splits[split_key] = contribution_split(policy, row.scheme, row.amount_base)
+            except rules.BaseOutOfBand as exc:
+                splits[split_key] = exc
+        split = splits[split_key]
+        if isinstance(split, rules.BaseOutOfBand):
+            errors.append(RowError(index, "amount_base", split.code, str(split)))
             continue
         key = (id_number, month, employer_id)
         if key in seen:

@@ -177,8 +177,13 @@ def run(port: int) -> int:
 
 def test(pytest_args: list[str]) -> int:
     """Run the test suite against configured or embedded PostgreSQL and Redis."""
+    return execute([sys.executable, "-m", "pytest", *pytest_args])
+
+
+def execute(command: list[str]) -> int:
+    """Run any command (a benchmark, say) with DATABASE_URL and REDIS_URL set."""
     with services() as env:
-        return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
+        return subprocess.call(command, cwd=ROOT, env=env)
 
 
 BANNER = """
@@ -204,16 +209,22 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = sub.add_parser("run", help="run the portal with worker and beat")
     run_parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     sub.add_parser("test", help="run the test suite; further arguments go to pytest")
-    args, pytest_args = parser.parse_known_args(argv)
-    if args.command == "run" and pytest_args:
-        parser.error(f"unrecognized arguments: {' '.join(pytest_args)}")
+    sub.add_parser("exec", help="run a command with the servers: exec -- COMMAND …")
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "run" and extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     # SIGTERM (a supervisor) stops as cleanly as Ctrl-C; SIGINT is set explicitly because a
     # shell starts background jobs with it ignored.
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     if args.command == "run":
         return run(args.port)
-    return test(pytest_args)
+    if args.command == "exec":
+        command = extra[1:] if extra[:1] == ["--"] else extra
+        if not command:
+            parser.error("exec needs a command")
+        return execute(command)
+    return test(extra)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from contributions.models import ContributionKind, Scheme
-from contributions.services import ContributionRow, RowError
+from contributions.models import ContributionKind
+from contributions.services import POSTABLE_KINDS, SCHEMES, ContributionRow, RowError
 
 ROW_FIELDS = {
     "id_number",
@@ -25,7 +25,6 @@ ROW_FIELDS = {
     "province",
 }
 MAX_AMOUNT = Decimal("1000000000")
-ACCEPTED_KINDS = (ContributionKind.REGULAR, ContributionKind.BACK_PAYMENT)
 
 
 class BodyError(ValueError):
@@ -98,9 +97,11 @@ def parse_row(row: Any, index: int, province: str) -> ContributionRow:
         for field, max_length, required in TEXT_FIELDS
     }
     fields["kind"] = fields["kind"] or ContributionKind.REGULAR
-    if fields["scheme"] not in Scheme.values:
-        raise _RowProblem("scheme", "invalid_choice", f"must be one of {', '.join(Scheme.values)}")
-    if fields["kind"] not in ACCEPTED_KINDS:
+    if fields["scheme"] not in SCHEMES:
+        raise _RowProblem(
+            "scheme", "invalid_choice", f"must be one of {', '.join(sorted(SCHEMES))}"
+        )
+    if fields["kind"] not in POSTABLE_KINDS:
         raise _RowProblem("kind", "invalid_choice", "must be regular or back_payment")
     if row.get("province", province) != province:
         raise _RowProblem("province", "province_mismatch", f"this batch is for province {province}")

@@ -1,0 +1,278 @@
+"""Benchmark: contributions ingested through the HTTP API against raw COPY, in one run.
+
+    make bench-ingest   (python -m portal.devstack exec -- python -m tests.bench.ingest)
+
+Uses a database of its own on the configured server (dropped and recreated). 1,012,000
+flexible-employment rows for 46,000 persons in Beijing and Shanghai, 22 months each:
+1. raw COPY of exactly those rows (amounts precomputed) into the contributions table;
+2. the table emptied, then the same rows POSTed to /api/v1/contributions/batches/ in
+   batches of 10,000 by two client threads (one per province), to gunicorn with two
+   workers, with full validation, idempotency, suspense and journal posting.
+Prints rows/s of both, the ratio, and the peak resident memory of the web workers.
+"""
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import psutil
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+PROVINCES = {"11": "110101", "31": "310101"}
+MONTHS = [f"2024-{m:02d}" for m in range(1, 13)] + [f"2025-{m:02d}" for m in range(1, 11)]
+BATCH_ROWS = 10_000
+WEB_WORKERS = 2
+
+
+def _server_url(database: str) -> str:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    parts = urllib.parse.urlsplit(base)
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def _env(database_url: str) -> dict[str, str]:
+    return dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        PORTAL_ENVIRONMENT="production",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        SECURE_SSL_REDIRECT="false",
+        ALLOWED_HOSTS="127.0.0.1",
+        LOG_LEVEL="WARNING",
+        API_RATE_CLIENT="100000/min",
+    )
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout
+
+
+def _persons(persons_per_province: int) -> list[tuple[str, str]]:
+    """(id number, province) for every person, with valid check digits."""
+    from contributions.nation import id_check_digit
+
+    people = []
+    for province, county in PROVINCES.items():
+        for i in range(persons_per_province):
+            birth = time.strftime("%Y%m%d", time.gmtime(86400 * (365 * 5 + i // 500)))
+            body = f"{county}{birth}{i % 500 + 100:03d}"
+            people.append((body + id_check_digit(body), province))
+    return people
+
+
+def _base(i: int) -> Decimal:
+    return Decimal(9000 + (i * 37) % 20000)
+
+
+def _batches(people: list[tuple[str, str]]) -> dict[str, list[bytes]]:
+    """Request bodies per province, each of BATCH_ROWS rows."""
+    rows: dict[str, list[dict]] = {province: [] for province in PROVINCES}
+    for i, (id_number, province) in enumerate(people):
+        for month in MONTHS:
+            rows[province].append(
+                {
+                    "id_number": id_number,
+                    "month": month,
+                    "scheme": "flexible",
+                    "wage_or_base": str(_base(i)),
+                }
+            )
+    return {
+        province: [
+            json.dumps({"rows": chunk[i : i + BATCH_ROWS]}).encode()
+            for i in range(0, len(chunk), BATCH_ROWS)
+        ]
+        for province, chunk in rows.items()
+    }
+
+
+def _copy_rows(conn: psycopg.Connection, people: list[tuple[str, str]]) -> tuple[int, float]:
+    """COPY the same rows, amounts computed beforehand; returns (rows, seconds)."""
+    from contributions.rules import round_fen
+
+    ids = dict(conn.execute("SELECT id_number, id FROM contributions_insuredperson").fetchall())
+    lines = []
+    for i, (id_number, province) in enumerate(people):
+        base = _base(i)
+        pooling, account = round_fen(base * Decimal("0.12")), round_fen(base * Decimal("0.08"))
+        for month in MONTHS:
+            lines.append(
+                f"{ids[id_number]}\t{province}\tflexible\t{month}-01\t{base}\t{pooling}\t"
+                f"{account}\tregular\tf\t\tnow\n"
+            )
+    started = time.monotonic()
+    with (
+        conn.cursor() as cursor,
+        cursor.copy(
+            "COPY contributions_contributionrecord (person_id, province_id, scheme, month, base,"
+            " pooling_part, account_part, kind, is_temporary_account, reason, posted_at) FROM STDIN"
+        ) as copy,
+    ):
+        for start in range(0, len(lines), BATCH_ROWS):
+            copy.write("".join(lines[start : start + BATCH_ROWS]))
+    conn.commit()
+    return len(lines), time.monotonic() - started
+
+
+def _register_persons(conn: psycopg.Connection, people: list[tuple[str, str]]) -> None:
+    from contributions.rules import check_id_number
+
+    with (
+        conn.cursor() as cursor,
+        cursor.copy(
+            "COPY contributions_insuredperson (id_number, name, birth_date, sex, hukou_province_id,"
+            " retirement_category, status, created_at, updated_at) FROM STDIN"
+        ) as copy,
+    ):
+        for id_number, province in people:
+            check = check_id_number(id_number)
+            category = "M60" if check.sex == "M" else "F55"
+            copy.write_row(
+                (id_number, "测试", check.birth_date, check.sex, province, category,
+                 "active", "now", "now")
+            )  # fmt: skip
+    conn.commit()
+
+
+class MemoryWatch(threading.Thread):
+    """Samples the resident memory of gunicorn's workers until stopped."""
+
+    def __init__(self, master_pid: int) -> None:
+        super().__init__(daemon=True)
+        self.master = psutil.Process(master_pid)
+        self.peak = 0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.1):
+            for worker in self.master.children():
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    self.peak = max(self.peak, worker.memory_info().rss)
+
+
+def _post_all(port: int, key: str, bodies: list[bytes], failures: list[str]) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    for body in bodies:
+        conn.request(
+            "POST",
+            "/api/v1/contributions/batches/",
+            body=body,
+            headers={
+                "Authorization": f"Bearer {key}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": str(uuid.uuid4()),
+            },
+        )
+        response = conn.getresponse()
+        answer = response.read()
+        if response.status != 201:
+            failures.append(f"{response.status}: {answer[:300]!r}")
+            return
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=23_000, help="per province")
+    parser.add_argument("--port", type=int, default=8799)
+    args = parser.parse_args()
+    database = "portal_bench_ingest"
+    admin_url = _server_url("postgres")
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {database}")
+        admin.execute(f"CREATE DATABASE {database}")
+    env = _env(_server_url(database))
+    _manage(env, "migrate", "--noinput")
+    keys = {
+        province: _manage(env, "create_api_client", "--province", province, "--name", "bench")
+        .strip()
+        .splitlines()[-1]
+        for province in PROVINCES
+    }
+    people = _persons(args.persons)
+    with psycopg.connect(_server_url(database)) as conn:
+        _register_persons(conn, people)
+        copied, copy_seconds = _copy_rows(conn, people)
+        conn.execute("TRUNCATE contributions_contributionrecord CASCADE")
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("VACUUM ANALYZE contributions_contributionrecord")
+    bodies = _batches(people)
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind",
+         f"127.0.0.1:{args.port}", "--workers", str(WEB_WORKERS), "--timeout", "600"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        _wait_for_port(args.port)
+        watch = MemoryWatch(server.pid)
+        watch.start()
+        failures: list[str] = []
+        threads = [
+            threading.Thread(target=_post_all, args=(args.port, keys[p], bodies[p], failures))
+            for p in PROVINCES
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        api_seconds = time.monotonic() - started
+        watch.stopped.set()
+    finally:
+        server.terminate()
+        server.wait(30)
+    if failures:
+        print("API ingest failed:", *failures, sep="\n")
+        return 1
+    with psycopg.connect(_server_url(database)) as conn:
+        posted = conn.execute("SELECT count(*) FROM contributions_contributionrecord").fetchone()[0]
+    summary = {
+        "rows": copied,
+        "copy_seconds": round(copy_seconds, 2),
+        "copy_rows_per_s": round(copied / copy_seconds),
+        "api_seconds": round(api_seconds, 2),
+        "api_rows_per_s": round(posted / api_seconds),
+        "api_vs_copy": round((posted / api_seconds) / (copied / copy_seconds), 3),
+        "api_rows_posted": posted,
+        "batch_rows": BATCH_ROWS,
+        "web_workers": WEB_WORKERS,
+        "web_worker_peak_rss_mb": round(watch.peak / 2**20, 1),
+    }
+    print(json.dumps(summary, indent=2))
+    return 0 if posted == copied else 1
+
+
+def _wait_for_port(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/healthz")
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn did not start")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
