@@ -1,7 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import AccessLog, Agency, Province, User
+from accounts.models import AccessLog, Agency, ApiClient, ApiKey, Province, User
+from accounts.services import KeyLimitReached, api_key_issue, api_key_revoke
 
 
 @admin.register(Province)
@@ -43,3 +44,50 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class ApiKeyInline(admin.TabularInline):
+    model = ApiKey
+    fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """Provincial systems. A key is shown once, in a message, when it is issued."""
+
+    list_display = ["name", "province", "is_active", "created_at"]
+    list_filter = ["is_active", "province"]
+    inlines = [ApiKeyInline]
+    actions = ["issue_key", "revoke_keys"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            self._show_key(request, obj, api_key_issue(client=obj))
+
+    @admin.action(description="Issue a new key (shown once)")
+    def issue_key(self, request, queryset) -> None:
+        for client in queryset:
+            try:
+                self._show_key(request, client, api_key_issue(client=client))
+            except KeyLimitReached as error:
+                self.message_user(request, str(error), messages.ERROR)
+
+    @admin.action(description="Revoke every key of the selected clients")
+    def revoke_keys(self, request, queryset) -> None:
+        for key in ApiKey.objects.filter(client__in=queryset, revoked_at__isnull=True):
+            api_key_revoke(key=key)
+        self.message_user(request, "Keys revoked.")
+
+    def _show_key(self, request, client: ApiClient, key: str) -> None:
+        self.message_user(
+            request,
+            f"New key for {client}: {key} — copy it now, it is not stored.",
+            messages.WARNING,
+        )

@@ -301,3 +301,60 @@ def test_a_bad_filter_value_is_a_400_naming_the_parameter(shanghai_system, param
     response = shanghai_system.get("/api/v1/contributions/", params)
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == next(iter(params))
+
+
+# --- every endpoint, from the outsider's side ---------------------------------------------
+
+
+@pytest.fixture
+def shanghai_ledger(li, shanghai_system):
+    """Shanghai's person, employer, enrolment, contributions, batch and journal lines."""
+    assert _post_batch(shanghai_system, [_row("2025-01")]).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/persons/",
+        "/api/v1/employers/",
+        "/api/v1/enrolments/",
+        "/api/v1/contributions/",
+    ],
+)
+def test_lists_show_an_outsider_nothing_of_another_province(shanghai_ledger, guangdong_system, url):
+    response = guangdong_system.get(url)
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("post", "/api/v1/contributions/?province=31", _row("2025-02")),
+        ("post", "/api/v1/enrolments/", {"id_number": LI, "scheme": "flexible",
+                                         "start_month": "2025-01", "province": "31"}),
+        ("post", "/api/v1/employers/", {"uscc": SH_UNIT, "name": "x", "province": "31"}),
+        ("post", "/api/v1/enrolments/{enrolment}/close/", {"end_month": "2025-06"}),
+        ("put", f"/api/v1/persons/{LI}/", {"name": "x", "hukou_province": "31"}),
+    ],
+)  # fmt: skip
+def test_an_outsider_writes_nothing_into_another_province(
+    shanghai_ledger, guangdong_system, method, url, body
+):
+    before = (
+        ContributionRecord.objects.count(),
+        Enrolment.objects.count(),
+        Employer.objects.count(),
+        InsuredPerson.objects.get(id_number=LI).name,
+    )
+    url = url.format(enrolment=Enrolment.objects.get().pk)
+    response = getattr(guangdong_system, method)(url, body, format="json")
+    assert response.status_code in (403, 404)
+    after = (
+        ContributionRecord.objects.count(),
+        Enrolment.objects.count(),
+        Employer.objects.count(),
+        InsuredPerson.objects.get(id_number=LI).name,
+    )
+    assert after == before
+    assert Enrolment.objects.get().status == "active"
