@@ -142,7 +142,6 @@ def _http_ok(url: str) -> bool:
 
 def run(port: int) -> int:
     """Migrate, seed, and run worker, beat and web until Ctrl-C or a child dies."""
-    os.environ.setdefault("PORTAL_ENVIRONMENT", "development")
     with services() as env:
         _manage(env, "migrate", "--noinput")
         _manage(env, "seed_demo")
@@ -211,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("test", help="run the test suite; further arguments go to pytest")
     sub.add_parser("exec", help="run a command with the servers: exec -- COMMAND …")
     args, extra = parser.parse_known_args(argv)
+    # A workstation tool: the settings' production default would refuse the dev secret key.
+    os.environ.setdefault("PORTAL_ENVIRONMENT", "development")
     if args.command == "run" and extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     # SIGTERM (a supervisor) stops as cleanly as Ctrl-C; SIGINT is set explicitly because a
