@@ -358,3 +358,9 @@ def test_an_outsider_writes_nothing_into_another_province(
     )
     assert after == before
     assert Enrolment.objects.get().status == "active"
+
+
+def test_the_last_use_of_a_key_is_recorded(shanghai_system):
+    assert ApiKey.objects.get().last_used_at is None
+    shanghai_system.get("/api/v1/contributions/")
+    assert ApiKey.objects.get().last_used_at is not None
