@@ -29,7 +29,27 @@ from contributions.models import (
     ReconciliationRun,
     SuspenseItem,
 )
+from contributions.rules import Month
 from contributions.services import LedgerError
+
+
+def _action_form(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    form: forms.Form,
+    **texts: str,
+) -> TemplateResponse:
+    """The confirmation page of an admin action that needs input (a reason, a month)."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        **texts,
+        "form": form,
+        "items": queryset,
+        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        "opts": model_admin.model._meta,
+    }
+    return TemplateResponse(request, "admin/action_form.html", context)
 
 
 def _in_scope(request: HttpRequest, queryset: QuerySet, field: str = "province") -> QuerySet:
@@ -119,6 +139,34 @@ class InsuredPersonAdmin(admin.ModelAdmin):
     ]
     raw_id_fields = ["retired_into"]
     inlines = [EnrolmentInline]
+    actions = ["approve_retirement"]
+
+    @admin.action(description="Approve retirement (退休审批)", permissions=["change"])
+    def approve_retirement(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = RetirementForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return _action_form(
+                self,
+                request,
+                queryset,
+                form,
+                action="approve_retirement",
+                title="Approve retirement",
+                intro="The pension starts in the month given. The retirement age reform and "
+                "the minimum contribution years are checked (RK-12, RK-19).",
+                submit="Approve",
+            )
+        for person in queryset:
+            try:
+                services.person_retire(
+                    person=person,
+                    month=form.cleaned_data["month"],
+                    special_route=form.cleaned_data["special_route"],
+                )
+                self.message_user(request, f"{person}: retirement approved.")
+            except LedgerError as error:
+                self.message_user(request, f"{person}: {error.message}", messages.ERROR)
+        return None
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         in_scope = selectors.persons_in_provinces(provinces_in_scope(request.user))
@@ -154,6 +202,19 @@ class EnrolmentAdmin(ScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class RetirementForm(forms.Form):
+    month = forms.CharField(label="Pension from (YYYY-MM)", max_length=7)
+    special_route = forms.BooleanField(
+        label="Approved special-type or disability route (特殊工种/病退)", required=False
+    )
+
+    def clean_month(self) -> Month:
+        try:
+            return Month.parse(self.cleaned_data["month"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
 # Reversals are reviewed one by one on the confirmation page, so a page's worth at a time.
@@ -195,16 +256,17 @@ class ContributionRecordAdmin(LedgerAdmin):
             return None
         form = ReversalForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
-            context = {
-                **self.admin_site.each_context(request),
-                "title": "Reverse contributions",
-                "form": form,
-                "records": queryset,
-                "count": queryset.count(),
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                "opts": self.model._meta,
-            }
-            return TemplateResponse(request, "admin/contributions/reverse.html", context)
+            return _action_form(
+                self,
+                request,
+                queryset,
+                form,
+                action="reverse",
+                title="Reverse contributions",
+                intro="Each original stays in the ledger; a reversing record and journal entry "
+                "cancel it, and both keep the reason.",
+                submit="Reverse",
+            )
         reversed_count = 0
         for record in queryset:
             try:

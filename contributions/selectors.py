@@ -73,6 +73,19 @@ def account_balance(*, person_id: int, as_of: date) -> Decimal:
     return (credits or Decimal("0.00")) + (entries or Decimal("0.00"))
 
 
+def contribution_months(*, person_id: int, before: Month) -> int:
+    """Distinct months paid anywhere before `before` (an overlap counts once)."""
+    return (
+        ContributionRecord.objects.filter(
+            person_id=person_id, month__lt=before.first_day(), reversed_by__isnull=True
+        )
+        .exclude(kind=ContributionKind.REVERSAL)
+        .values("month")
+        .distinct()
+        .count()
+    )
+
+
 def _gaps(paid: list[Month]) -> list[tuple[Month, Month]]:
     """Runs of unpaid months between the first and the last paid month."""
     gaps = []

@@ -34,6 +34,9 @@ from contributions.models import (
     SuspenseItem,
     SuspenseReinstatement,
 )
+from risk import checks as risk_checks
+from risk import services as risk_services
+from risk.checks import Finding, RuleSetting
 
 
 class LedgerError(Exception):
@@ -147,12 +150,34 @@ def enrolment_open(
     start_month: rules.Month,
     employer: Employer | None = None,
     is_temporary_account: bool = False,
+    organisational_transfer: bool = False,
 ) -> Enrolment:
-    """Open an insurance relationship (参保关系) of a person in a province."""
+    """Open an insurance relationship (参保关系) of a person in a province.
+
+    In-process risk rules: RK-01 (another active relationship) and RK-17 (a temporary
+    account is required at this age outside the hukou province).
+    """
     if scheme == Scheme.EMPLOYEE and employer is None:
         raise LedgerError("employer_required", "an employee enrolment names its employer")
     if scheme == Scheme.FLEXIBLE and employer is not None:
         raise LedgerError("employer_not_allowed", "flexible employment has no employer")
+    settings = risk_services.rule_settings(["RK-01", "RK-17"])
+    findings = risk_checks.enrolment_checks(
+        sex=person.sex,
+        birth_date=person.birth_date,
+        hukou_province=person.hukou_province_id,
+        province=province,
+        start_month=start_month,
+        is_temporary_account=is_temporary_account,
+        organisational_transfer=organisational_transfer,
+        other_active_provinces=set(
+            Enrolment.objects.filter(person=person, status=Enrolment.Status.ACTIVE)
+            .exclude(province_id=province)
+            .values_list("province_id", flat=True)
+        ),
+        settings=settings,
+    )
+    _raise_blocking(findings, settings, province, person.pk)
     return Enrolment.objects.create(
         person=person,
         province_id=province,
@@ -161,6 +186,46 @@ def enrolment_open(
         start_month=start_month.first_day(),
         is_temporary_account=is_temporary_account,
     )
+
+
+def _raise_blocking(
+    findings: list[Finding], settings: dict[str, RuleSetting], province: str, person_id: int
+) -> None:
+    blocking = risk_services.inprocess_settle(
+        findings=findings, settings=settings, province=province, person_id=person_id
+    )
+    if blocking:
+        raise LedgerError(blocking[0].code, blocking[0].message)
+
+
+def person_retire(
+    *, person: InsuredPerson, month: rules.Month, special_route: bool = False
+) -> InsuredPerson:
+    """Approve a retirement claim (退休审批): the person receives a pension from `month`.
+
+    In-process risk rules: RK-12 (before the earliest permitted month, unless an approved
+    special-type or disability route applies) and RK-19 (minimum contribution months).
+    """
+    from contributions.selectors import contribution_months
+
+    with transaction.atomic():
+        person = InsuredPerson.objects.select_for_update().get(pk=person.pk)
+        if person.status != InsuredPerson.Status.ACTIVE:
+            raise LedgerError("not_active", f"the person is {person.status}", field="status")
+        settings = risk_services.rule_settings(["RK-12", "RK-19"])
+        findings = risk_checks.retirement_checks(
+            birth_date=person.birth_date,
+            category=person.retirement_category,
+            requested=month,
+            contribution_months=contribution_months(person_id=person.pk, before=month),
+            special_route=special_route,
+            settings=settings,
+        )
+        _raise_blocking(findings, settings, province=person.hukou_province_id, person_id=person.pk)
+        person.status = InsuredPerson.Status.RETIRED
+        person.retired_on = month.first_day()
+        person.save(update_fields=["status", "retired_on", "updated_at"])
+    return person
 
 
 def enrolment_end(*, enrolment: Enrolment, status: str, end_month: rules.Month) -> Enrolment:
@@ -402,11 +467,14 @@ def contribution_batch_post(
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(hashtext('contributions:' || %s))", [province]
             )
-        persons = dict(
-            InsuredPerson.objects.filter(id_number__in={v.id_number for v in valid}).values_list(
-                "id_number", "id"
-            )
-        )
+        facts = {
+            row[0]: row[1:]
+            for row in InsuredPerson.objects.filter(
+                id_number__in={v.id_number for v in valid}
+            ).values_list("id_number", "id", "birth_date", "retired_on", "died_on")
+        }
+        persons = {id_number: fact[0] for id_number, fact in facts.items()}
+        settings = risk_services.rule_settings(["RK-03", "RK-20"])
         live = _live_months(
             province,
             {persons[v.id_number] for v in valid if v.id_number in persons},
@@ -421,6 +489,8 @@ def contribution_batch_post(
                 errors.append(
                     RowError(v.index, "month", "duplicate_in_ledger", f"{v.month} already posted")
                 )
+            elif blocking := _contribution_blocks(v, facts[v.id_number], province, settings):
+                errors.append(RowError(v.index, "month", blocking.code, blocking.message))
             else:
                 known.append((person_id, v))
         errors.sort(key=lambda e: e.index)
@@ -452,6 +522,24 @@ def contribution_batch_post(
         rejected=errors,
         journal_entry=entry,
     )
+
+
+def _contribution_blocks(
+    v: _ValidRow, fact: tuple, province: str, settings: dict[str, RuleSetting]
+) -> Finding | None:
+    """The first in-process risk finding that stops this row (RK-03, RK-20), if any."""
+    person_id, birth_date, retired_on, died_on = fact
+    findings = risk_checks.contribution_checks(
+        month=v.month,
+        birth_date=birth_date,
+        retired_on=retired_on,
+        died_on=died_on,
+        settings=settings,
+    )
+    blocking = risk_services.inprocess_settle(
+        findings=findings, settings=settings, province=province, person_id=person_id
+    )
+    return blocking[0] if blocking else None
 
 
 def _record_values(

@@ -207,6 +207,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Separate queues let two deployments (or a test run) share one Redis.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 # A task that hangs must not hold a worker forever; long runs are split into slices.
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 1800)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 2100)
@@ -214,8 +216,13 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 2100)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # With acks_late, a task whose worker died is delivered again (tasks are idempotent).
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-# Redis re-delivers unacknowledged messages after this; it must exceed the longest task.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}
+# Redis re-delivers unacknowledged messages (a dead worker's) after this; it must exceed
+# the longest task. Workers sweep for such messages every 10 s.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 600),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -234,6 +241,11 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-ledger": {
         "task": "contributions.tasks.reconcile_ledger",
         "schedule": crontab(minute=30, hour=3),
+    },
+    # Nightly after-the-fact screening (事后稽核) with every batch rule.
+    "screen-ledger": {
+        "task": "risk.tasks.screening_nightly",
+        "schedule": crontab(minute=0, hour=1),
     },
 }
 

@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class RiskConfig(AppConfig):
     name = "risk"
     verbose_name = "Risk screening (风险防控)"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_sync_rules, sender=self)
+
+
+def _sync_rules(**kwargs) -> None:
+    """Keep the rule table in step with the registry after every migrate."""
+    from risk.services import rules_sync
+
+    rules_sync()

@@ -106,7 +106,25 @@ def test_enrolments_of_another_province_cannot_be_suspended(li, shanghai_system,
     assert again.json()["code"] == "not_active"
 
 
-def test_a_province_opens_an_enrolment_for_a_person_from_elsewhere(li, guangdong_system):
+def test_a_second_active_enrolment_is_blocked_by_rk_01(li, guangdong_system):
+    response = guangdong_system.post(
+        "/api/v1/enrolments/",
+        {"id_number": LI, "scheme": "flexible", "start_month": "2025-07"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "RK-01"
+    assert "先转后清" in response.json()["title"]
+    assert Enrolment.objects.filter(province_id="44").count() == 0
+
+
+def test_a_province_opens_an_enrolment_for_a_person_from_elsewhere(
+    li, shanghai_system, guangdong_system
+):
+    enrolment = Enrolment.objects.get(person=li)
+    shanghai_system.post(
+        f"/api/v1/enrolments/{enrolment.pk}/close/", {"end_month": "2025-06"}, format="json"
+    )
     response = guangdong_system.post(
         "/api/v1/enrolments/",
         {"id_number": LI, "scheme": "flexible", "start_month": "2025-07"},

@@ -26,7 +26,7 @@ def ledger():
         (SHANGHAI_WORKER, "陈静", "31"),
         (GUANGDONG_WORKER, "黄伟", "44"),
     ]:
-        person, _ = services.person_upsert(id_number=id_number, name=name, hukou_province="41")
+        person, _ = services.person_upsert(id_number=id_number, name=name, hukou_province=province)
         services.enrolment_open(
             person=person,
             province=province,

@@ -1,0 +1,225 @@
+"""Risk screening (风险防控): declared rules, screening runs, flags and the facts the rules
+read that the ledger does not hold yet (benefit payments, certifications, evidence).
+
+Invariants:
+- A rule's code is the specification's stable code (RK-01 …). Its parameters are editable;
+  every change bumps `version`, and a flag keeps the version and parameters that raised it.
+- At most one live flag (open, confirmed or dismissed) per rule, subject and period: a rerun
+  never duplicates, and a dismissed finding does not come back. A resolved flag may be
+  raised again if the condition returns.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class RiskRule(models.Model):
+    """A rule of the registry (`risk/registry.py`), with its editable parameters."""
+
+    class Stage(models.TextChoices):
+        IN_PROCESS = "in_process", "in-process (事中)"
+        BATCH = "batch", "after the fact (事后)"
+        BOTH = "both", "both"
+
+    class Severity(models.TextChoices):
+        BLOCK = "block", "block (阻断)"
+        WARN = "warn", "warn (预警)"
+        INFO = "info", "info (提示)"
+
+    code = models.CharField(max_length=12, primary_key=True)
+    title_zh = models.CharField(max_length=100)
+    title_en = models.CharField(max_length=150)
+    description = models.TextField()
+    stage = models.CharField(max_length=12, choices=Stage.choices)
+    severity = models.CharField(max_length=8, choices=Severity.choices)
+    parameters = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "risk rule (风险规则)"
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title_zh}"
+
+
+class ScreeningRun(models.Model):
+    """One after-the-fact screening (事后稽核) over the ledger or part of it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        RUNNING = "running", "running"
+        COMPLETED = "completed", "completed"
+        FAILED = "failed", "failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    province = models.ForeignKey(
+        "accounts.Province",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty: every province.",
+    )
+    rule_codes = models.JSONField(default=list, blank=True, help_text="Empty: every rule.")
+    is_backtest = models.BooleanField(
+        default=False, help_text="Count hits without filing flags (dry run)."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    slices_total = models.PositiveIntegerField(default=0)
+    slices_done = models.PositiveIntegerField(default=0)
+    hits_by_rule = models.JSONField(default=dict, blank=True)
+    flags_filed = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"screening {self.public_id} ({self.status})"
+
+
+class ScreeningSlice(models.Model):
+    """A range of person ids of a run; a worker claims it and completes it exactly once."""
+
+    run = models.ForeignKey(ScreeningRun, on_delete=models.CASCADE, related_name="slices")
+    first_person_id = models.BigIntegerField()
+    last_person_id = models.BigIntegerField()
+    is_done = models.BooleanField(default=False)
+    hits_by_rule = models.JSONField(default=dict, blank=True)
+    flags_filed = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "first_person_id"], name="slice_once_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.first_person_id}-{self.last_person_id}"
+
+
+LIVE_FLAG_STATUSES = ("open", "confirmed", "dismissed")
+
+
+class RiskFlag(models.Model):
+    """A finding (风险疑点) for caseworkers to review."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open (待核查)"
+        CONFIRMED = "confirmed", "confirmed (属实)"
+        DISMISSED = "dismissed", "dismissed (排除)"
+        RESOLVED = "resolved", "resolved (已处理)"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    rule = models.ForeignKey(RiskRule, on_delete=models.PROTECT, related_name="flags")
+    rule_version = models.PositiveIntegerField()
+    parameters = models.JSONField(default=dict)
+    person = models.ForeignKey(
+        "contributions.InsuredPerson",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="risk_flags",
+    )
+    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField(max_length=60, help_text="What the flag is about, e.g. person:42.")
+    period = models.CharField(max_length=30, help_text="When, e.g. 2020 or 2020-10..2020-12.")
+    evidence = models.JSONField(default=dict, help_text="The rows that made the rule fire.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    reason = models.TextField(blank=True, help_text="Why it was confirmed or dismissed.")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    run = models.ForeignKey(
+        ScreeningRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="flags"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "risk flag (风险疑点)"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "subject", "period"],
+                condition=Q(status__in=LIVE_FLAG_STATUSES),
+                name="flag_once_per_rule_subject_period",
+            ),
+            models.CheckConstraint(
+                name="flag_review_has_reason",
+                condition=Q(status__in=["open", "resolved"]) | ~Q(reason=""),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["province", "status"], name="flag_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.subject} {self.period}"
+
+
+class BenefitPayment(models.Model):
+    """A monthly pension payment (养老金发放), as far as screening needs it."""
+
+    person = models.ForeignKey(
+        "contributions.InsuredPerson", on_delete=models.PROTECT, related_name="+"
+    )
+    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(help_text="First day of the month paid for.")
+    amount = models.DecimalField(**MONEY)
+    bank_account = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["province", "month"], name="benefit_prov_month_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.month:%Y-%m} {self.amount}"
+
+
+class Certification(models.Model):
+    """An entitlement certification (领取资格认证), valid until a date."""
+
+    person = models.ForeignKey(
+        "contributions.InsuredPerson", on_delete=models.PROTECT, related_name="+"
+    )
+    certified_on = models.DateField()
+    valid_until = models.DateField()
+    method = models.CharField(max_length=20, default="face")
+
+    def __str__(self) -> str:
+        return f"{self.person_id} until {self.valid_until}"
+
+
+class BackPaymentEvidence(models.Model):
+    """The document behind a lump back-payment (补缴) of 36 months or more (spec §3.6)."""
+
+    class Kind(models.TextChoices):
+        UNDERTAKING = "undertaking", "written undertaking (书面承诺书)"
+        LEGAL_DOCUMENT = "legal_document", "legal document (法律文书)"
+
+    person = models.ForeignKey(
+        "contributions.InsuredPerson", on_delete=models.PROTECT, related_name="+"
+    )
+    batch = models.ForeignKey(
+        "contributions.ContributionBatch", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    document_date = models.DateField()
+    reference = models.CharField(max_length=100)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.reference}"

@@ -1,0 +1,85 @@
+"""The rule registry (全规则入系统): every risk rule declared once, with what it needs to run.
+
+A rule names its stable code (spec §7), titles, stage, severity and default parameters, and
+how it runs: `batch` finds its hits for one province with set-based SQL (after the fact),
+`check` is the in-process test a service calls while handling business (in risk/checks.py).
+The database copy of each rule (`RiskRule`) holds the parameters caseworkers may edit.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One finding of a rule: about whom (or which province), for when, and why."""
+
+    province: str
+    subject: str  # "person:<id>" or "province:<code>"
+    period: str  # "2020", "2020-10..2020-12", "batch:<uuid>" …
+    evidence: dict[str, Any]
+    person_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """What a batch detector gets: a slice of persons (ids first..last, inclusive), the
+    province the run is limited to (None: all), the rule's parameters and the as-of date.
+
+    Slices are disjoint ranges of person ids, so a finding about a person is found once,
+    by one slice, whichever provinces it spans.
+    """
+
+    first_person_id: int
+    last_person_id: int
+    province: str | None
+    parameters: dict[str, Any]
+    as_of: date
+
+    @property
+    def sql_params(self) -> dict[str, Any]:
+        return {
+            "first": self.first_person_id,
+            "last": self.last_person_id,
+            "province": self.province,
+            "as_of": self.as_of,
+            **self.parameters,
+        }
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    code: str
+    title_zh: str
+    title_en: str
+    description: str
+    stage: str  # in_process | batch | both
+    severity: str  # block | warn | info
+    defaults: dict[str, Any] = field(default_factory=dict)
+    batch: Callable[[BatchContext], list[Hit]] | None = None
+
+
+REGISTRY: dict[str, RuleSpec] = {}
+
+
+def rule(spec: RuleSpec) -> RuleSpec:
+    """Declare a rule; a code is declared once."""
+    if spec.code in REGISTRY:
+        raise ValueError(f"rule {spec.code} is declared twice")
+    REGISTRY[spec.code] = spec
+    return spec
+
+
+def batch_rules() -> list[RuleSpec]:
+    # Importing the detectors declares them.
+    from risk import detectors  # noqa: F401
+
+    return [spec for spec in REGISTRY.values() if spec.batch is not None]
+
+
+def all_rules() -> list[RuleSpec]:
+    from risk import detectors  # noqa: F401
+
+    return sorted(REGISTRY.values(), key=lambda spec: spec.code)

@@ -1,0 +1,277 @@
+"""Writes of risk screening: the rule table, screening runs and their slices, flags."""
+
+import json
+import time
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import F, Max, Min
+from django.utils import timezone
+
+from accounts.models import User
+from contributions.models import InsuredPerson
+from risk.checks import Finding, RuleSetting
+from risk.models import LIVE_FLAG_STATUSES, RiskFlag, RiskRule, ScreeningRun, ScreeningSlice
+from risk.registry import BatchContext, Hit, RuleSpec, all_rules
+
+# Persons per slice of a screening run: small enough to spread over the workers and to
+# redo quickly after a crash, large enough that per-query overhead stays small.
+PERSONS_PER_SLICE = 25_000
+
+
+class ScreeningError(Exception):
+    """A screening request that cannot be carried out, with a reason."""
+
+
+def rules_sync() -> None:
+    """Make the rule table hold every declared rule; edited parameters are kept."""
+    for spec in all_rules():
+        rule, created = RiskRule.objects.get_or_create(
+            code=spec.code,
+            defaults={
+                "title_zh": spec.title_zh,
+                "title_en": spec.title_en,
+                "description": spec.description,
+                "stage": spec.stage,
+                "severity": spec.severity,
+                "parameters": spec.defaults,
+            },
+        )
+        missing = {k: v for k, v in spec.defaults.items() if k not in rule.parameters}
+        if not created and missing:
+            rule.parameters = {**missing, **rule.parameters}
+            rule.version += 1
+            rule.save(update_fields=["parameters", "version", "updated_at"])
+
+
+def rule_parameters_set(*, rule: RiskRule, parameters: dict) -> RiskRule:
+    """Change a rule's parameters; the version moves on so flags say which values they used."""
+    unknown = set(parameters) - set(rule.parameters)
+    if unknown:
+        raise ScreeningError(f"{rule.code} has no parameter {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        RiskRule.objects.filter(pk=rule.pk).update(
+            parameters={**rule.parameters, **parameters}, version=F("version") + 1
+        )
+    rule.refresh_from_db()
+    return rule
+
+
+def screening_start(
+    *,
+    province: str | None = None,
+    rule_codes: list[str] | None = None,
+    backtest: bool = False,
+    started_by: User | None = None,
+    as_of: date | None = None,
+) -> ScreeningRun:
+    """Start a screening run (事后稽核): a run, its slices, and after commit one Celery task
+    per slice, joined by a chord that closes the run."""
+    rules_sync()
+    known = {spec.code for spec in all_rules() if spec.batch is not None}
+    codes = sorted(rule_codes or known)
+    unknown = set(codes) - known
+    if unknown:
+        raise ScreeningError(f"no batch rule {', '.join(sorted(unknown))}")
+    bounds = InsuredPerson.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    with transaction.atomic():
+        run = ScreeningRun.objects.create(
+            province_id=province, rule_codes=codes, is_backtest=backtest, started_by=started_by
+        )
+        if bounds["first"] is not None:
+            ScreeningSlice.objects.bulk_create(
+                ScreeningSlice(
+                    run=run,
+                    first_person_id=first,
+                    last_person_id=min(first + PERSONS_PER_SLICE - 1, bounds["last"]),
+                )
+                for first in range(bounds["first"], bounds["last"] + 1, PERSONS_PER_SLICE)
+            )
+        run.slices_total = run.slices.count()
+        run.save(update_fields=["slices_total"])
+        as_of_text = (as_of or timezone.localdate()).isoformat()
+        transaction.on_commit(lambda: _enqueue(run.pk, as_of_text))
+    return run
+
+
+def _enqueue(run_id: int, as_of: str) -> None:
+    from risk.tasks import screening_run_dispatch
+
+    screening_run_dispatch.delay(run_id, as_of)
+
+
+def screening_slice_run(*, slice_id: int, as_of: date) -> ScreeningSlice | None:
+    """Run every rule of the run over one slice and file its flags, exactly once.
+
+    Caller: a Celery task, possibly a redelivery after a crash. Everything the slice writes
+    commits together with its `is_done` mark, so a slice that crashed left nothing behind
+    and a slice that finished is not done again.
+    """
+    started = time.monotonic()
+    with transaction.atomic():
+        # A duplicate delivery waits here for the first one, then finds the slice done.
+        piece = (
+            ScreeningSlice.objects.select_for_update(of=("self",))
+            .select_related("run")
+            .filter(pk=slice_id, is_done=False)
+            .first()
+        )
+        if piece is None:
+            return None
+        run = piece.run
+        ScreeningRun.objects.filter(pk=run.pk, status=ScreeningRun.Status.PENDING).update(
+            status=ScreeningRun.Status.RUNNING, started_at=timezone.now()
+        )
+        hits_by_rule, filed = {}, 0
+        rules = {rule.code: rule for rule in RiskRule.objects.filter(code__in=run.rule_codes)}
+        specs = {spec.code: spec for spec in all_rules()}
+        for code in run.rule_codes:
+            rule = rules[code]
+            if not rule.is_active:
+                continue
+            hits = _detect(specs[code], rule, piece, run.province_id, as_of)
+            hits_by_rule[code] = len(hits)
+            if not run.is_backtest:
+                filed += flags_file(rule=rule, hits=hits, run=run)
+        piece.is_done = True
+        piece.hits_by_rule = hits_by_rule
+        piece.flags_filed = filed
+        piece.seconds = round(time.monotonic() - started, 3)
+        piece.save(update_fields=["is_done", "hits_by_rule", "flags_filed", "seconds"])
+        ScreeningRun.objects.filter(pk=run.pk).update(slices_done=F("slices_done") + 1)
+    return piece
+
+
+def _detect(
+    spec: RuleSpec, rule: RiskRule, piece: ScreeningSlice, province: str | None, as_of: date
+) -> list[Hit]:
+    context = BatchContext(
+        first_person_id=piece.first_person_id,
+        last_person_id=piece.last_person_id,
+        province=province,
+        parameters=rule.parameters,
+        as_of=as_of,
+    )
+    return spec.batch(context)
+
+
+FLAG_INSERT_SQL = """
+INSERT INTO risk_riskflag
+    (public_id, rule_id, rule_version, parameters, person_id, province_id, subject, period,
+     evidence, status, reason, run_id, created_at, updated_at)
+SELECT gen_random_uuid(), %(rule)s, %(version)s, %(parameters)s::jsonb, h.person_id,
+       h.province_id, h.subject, h.period, h.evidence, 'open', '', %(run)s, now(), now()
+  FROM jsonb_to_recordset(%(hits)s::jsonb)
+       AS h(person_id bigint, province_id text, subject text, period text, evidence jsonb)
+ON CONFLICT (rule_id, subject, period) WHERE status IN ({statuses}) DO NOTHING
+""".format(statuses=", ".join(f"'{status}'" for status in LIVE_FLAG_STATUSES))
+
+
+def flags_file(*, rule: RiskRule, hits: list[Hit], run: ScreeningRun | None = None) -> int:
+    """File a flag for each hit unless a live one exists for its rule, subject and period."""
+    if not hits:
+        return 0
+    payload = [
+        {
+            "person_id": hit.person_id,
+            "province_id": hit.province,
+            "subject": hit.subject,
+            "period": hit.period,
+            "evidence": hit.evidence,
+        }
+        for hit in hits
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            FLAG_INSERT_SQL,
+            {
+                "rule": rule.code,
+                "version": rule.version,
+                "parameters": json.dumps(rule.parameters),
+                "run": run.pk if run else None,
+                "hits": json.dumps(payload, default=str),
+            },
+        )
+        return cursor.rowcount
+
+
+def screening_finish(*, run_id: int) -> ScreeningRun:
+    """Sum the slices into the run and close it (the chord's last step)."""
+    with transaction.atomic():
+        run = ScreeningRun.objects.select_for_update().get(pk=run_id)
+        totals: dict[str, int] = {}
+        filed = 0
+        for piece in run.slices.filter(is_done=True):
+            filed += piece.flags_filed
+            for code, count in piece.hits_by_rule.items():
+                totals[code] = totals.get(code, 0) + count
+        done = run.slices.filter(is_done=True).count()
+        run.hits_by_rule, run.flags_filed, run.slices_done = totals, filed, done
+        run.status = (
+            ScreeningRun.Status.COMPLETED
+            if done == run.slices_total
+            else ScreeningRun.Status.FAILED
+        )
+        run.finished_at = timezone.now()
+        run.started_at = run.started_at or run.finished_at
+        run.save()
+    return run
+
+
+def flag_review(*, flag: RiskFlag, status: str, reason: str, by: User) -> RiskFlag:
+    """Confirm, dismiss (both with a reason) or resolve a flag; a wrong step is refused."""
+    allowed = {
+        RiskFlag.Status.OPEN: {RiskFlag.Status.CONFIRMED, RiskFlag.Status.DISMISSED},
+        RiskFlag.Status.CONFIRMED: {RiskFlag.Status.RESOLVED},
+    }
+    if status in (RiskFlag.Status.CONFIRMED, RiskFlag.Status.DISMISSED) and not reason.strip():
+        raise ScreeningError("Confirming or dismissing a flag needs a reason.")
+    with transaction.atomic():
+        current = RiskFlag.objects.select_for_update().get(pk=flag.pk)
+        if status not in allowed.get(current.status, set()):
+            raise ScreeningError(f"A {current.status} flag cannot become {status}.")
+        current.status = status
+        current.reason = reason.strip() or current.reason
+        current.assigned_to = current.assigned_to or by
+        current.save(update_fields=["status", "reason", "assigned_to", "updated_at"])
+    return current
+
+
+def rule_settings(codes: list[str]) -> dict[str, RuleSetting]:
+    """The current settings of some rules: the rule table, else the registry's defaults."""
+    settings = {
+        spec.code: RuleSetting(True, spec.severity, spec.defaults)
+        for spec in all_rules()
+        if spec.code in codes
+    }
+    for rule in RiskRule.objects.filter(code__in=codes):
+        settings[rule.code] = RuleSetting(rule.is_active, rule.severity, rule.parameters)
+    return settings
+
+
+def inprocess_settle(
+    *,
+    findings: list[Finding],
+    settings: dict[str, RuleSetting],
+    province: str,
+    person_id: int | None,
+) -> list[Finding]:
+    """File a flag for each warning; return the findings that block the action."""
+    blocking = [f for f in findings if settings[f.code].severity == RiskRule.Severity.BLOCK]
+    warnings = [f for f in findings if f not in blocking]
+    if warnings:
+        rules_sync()
+        for finding in warnings:
+            flags_file(
+                rule=RiskRule.objects.get(pk=finding.code),
+                hits=[
+                    Hit(
+                        province=province,
+                        subject=f"person:{person_id}",
+                        person_id=person_id,
+                        period=finding.period,
+                        evidence={"message": finding.message, "stage": "in_process"},
+                    )
+                ],
+            )
+    return blocking

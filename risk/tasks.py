@@ -1,0 +1,54 @@
+"""Screening on Celery: one task per slice of persons, joined by a chord that closes the run.
+
+Slice tasks are acks_late and the service marks a slice done in the same transaction as its
+flags, so a task redelivered after a worker died redoes only what was lost.
+"""
+
+from datetime import date
+
+from celery import chord, shared_task
+from django.db import InterfaceError, OperationalError
+
+from risk import services
+from risk.models import ScreeningRun
+
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+
+
+@shared_task
+def screening_nightly() -> str:
+    """The beat schedule's nightly run over the whole ledger with every batch rule."""
+    return str(services.screening_start().public_id)
+
+
+@shared_task
+def screening_run_dispatch(run_id: int, as_of: str) -> None:
+    """Fan a run out: one slice task each, then screening_run_close."""
+    run = ScreeningRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return
+    slice_ids = list(run.slices.filter(is_done=False).values_list("pk", flat=True))
+    if not slice_ids:
+        services.screening_finish(run_id=run_id)
+        return
+    chord(screening_slice.s(slice_id, as_of) for slice_id in slice_ids)(
+        screening_run_close.s(run_id)
+    )
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=5,
+)
+def screening_slice(slice_id: int, as_of: str) -> int:
+    services.screening_slice_run(slice_id=slice_id, as_of=date.fromisoformat(as_of))
+    return slice_id
+
+
+@shared_task(acks_late=True)
+def screening_run_close(slice_ids: list[int], run_id: int) -> dict[str, object]:
+    run = services.screening_finish(run_id=run_id)
+    return {"run": str(run.public_id), "status": run.status, "hits": run.hits_by_rule}

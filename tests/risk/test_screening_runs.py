@@ -1,0 +1,115 @@
+"""Screening runs on a real Celery worker: completion, idempotent reruns, a killed worker."""
+
+import io
+import json
+import signal
+import time
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from contributions.models import ContributionRecord, InsuredPerson
+from contributions.rules import Month
+from risk import services as risk_services
+from risk.models import RiskFlag, ScreeningRun
+from tests.conftest import start_worker, stop_worker
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def _overlap(person: InsuredPerson, province: str, start: Month, months: int) -> None:
+    ContributionRecord.objects.bulk_create(
+        ContributionRecord(
+            person=person,
+            province_id=province,
+            scheme="flexible",
+            month=(start + i).first_day(),
+            base=Decimal("8000"),
+            pooling_part=Decimal("960.00"),
+            account_part=Decimal("640.00"),
+            kind="regular",
+        )
+        for i in range(months)
+    )
+
+
+@pytest.fixture
+def ledger_with_overlaps():
+    """A small nation plus three persons paid twice for the same months (RK-02)."""
+    call_command("generate_nation", "--persons=120", "--seed=3", "--as-of=2025-06")
+    doubled = list(InsuredPerson.objects.order_by("pk")[:3])
+    for person in doubled:
+        _overlap(person, "44", Month(2020, 10), 3)
+        _overlap(person, "31", Month(2020, 10), 3)
+    return doubled
+
+
+def _screen(*args: str) -> dict:
+    out = io.StringIO()
+    call_command("screen", "--wait", "--timeout=120", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_a_run_completes_and_a_rerun_files_no_duplicate(celery_worker, ledger_with_overlaps):
+    first = _screen("--rules=RK-02")
+    assert first["status"] == "completed"
+    assert first["hits"]["RK-02"] >= 3
+    flagged = set(RiskFlag.objects.filter(rule="RK-02").values_list("person_id", flat=True))
+    assert {p.pk for p in ledger_with_overlaps} <= flagged
+
+    again = _screen("--rules=RK-02")
+    assert again["hits"]["RK-02"] == first["hits"]["RK-02"]
+    assert again["flags_filed"] == 0
+    assert RiskFlag.objects.filter(rule="RK-02").count() == first["flags_filed"]
+
+
+def test_a_backtest_counts_hits_and_files_nothing(celery_worker, ledger_with_overlaps):
+    summary = _screen("--rules=RK-02", "--backtest")
+    assert summary["hits"]["RK-02"] >= 3
+    assert not RiskFlag.objects.exists()
+    assert ScreeningRun.objects.get().is_backtest
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes_with_the_same_flags(
+    ledger_with_overlaps, monkeypatch, own_queue
+):
+    # One person per slice, one worker process, and a queue of this test's own, so that the
+    # run is long enough to kill in the middle and no other worker takes its tasks.
+    monkeypatch.setattr(risk_services, "PERSONS_PER_SLICE", 1)
+    fast_redelivery = {"CELERY_VISIBILITY_TIMEOUT": "3"}
+    first = start_worker("kill-a@localhost", queue=own_queue, concurrency=1, **fast_redelivery)
+    run = risk_services.screening_start(rule_codes=["RK-02"])
+    deadline = time.monotonic() + 60
+    while ScreeningRun.objects.get(pk=run.pk).slices_done < 3:
+        assert time.monotonic() < deadline, "the first worker made no progress"
+        time.sleep(0.02)
+    stop_worker(first, signal.SIGKILL)
+    killed_at = ScreeningRun.objects.get(pk=run.pk)
+    assert killed_at.slices_done < killed_at.slices_total, "the run ended before the kill"
+
+    second = start_worker("kill-b@localhost", queue=own_queue, **fast_redelivery)
+    try:
+        deadline = time.monotonic() + 120
+        while (run := ScreeningRun.objects.get(pk=run.pk)).status != "completed":
+            assert time.monotonic() < deadline, f"run still {run.status}"
+            time.sleep(0.5)
+    finally:
+        stop_worker(second)
+
+    assert run.slices_done == run.slices_total
+    flagged = set(RiskFlag.objects.values_list("person_id", "period"))
+    assert {(p.pk, "2020") for p in ledger_with_overlaps} <= flagged
+    # An uninterrupted rerun finds the same hits and has nothing left to file.
+    monkeypatch.setattr(risk_services, "PERSONS_PER_SLICE", 25_000)
+    rerun = risk_services.screening_start(rule_codes=["RK-02"])
+    rerun_worker = start_worker("kill-c@localhost", queue=own_queue)
+    try:
+        deadline = time.monotonic() + 60
+        while (rerun := ScreeningRun.objects.get(pk=rerun.pk)).status != "completed":
+            assert time.monotonic() < deadline
+            time.sleep(0.3)
+    finally:
+        stop_worker(rerun_worker)
+    assert rerun.hits_by_rule == run.hits_by_rule
+    assert rerun.flags_filed == 0
