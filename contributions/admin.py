@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 
 from accounts.selectors import provinces_in_scope
 from accounts.services import access_record
@@ -31,25 +30,7 @@ from contributions.models import (
 )
 from contributions.rules import Month
 from contributions.services import LedgerError
-
-
-def _action_form(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    queryset: QuerySet,
-    form: forms.Form,
-    **texts: str,
-) -> TemplateResponse:
-    """The confirmation page of an admin action that needs input (a reason, a month)."""
-    context = {
-        **model_admin.admin_site.each_context(request),
-        **texts,
-        "form": form,
-        "items": queryset,
-        "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-        "opts": model_admin.model._meta,
-    }
-    return TemplateResponse(request, "admin/action_form.html", context)
+from portal.admin import action_confirmation
 
 
 def _in_scope(request: HttpRequest, queryset: QuerySet, field: str = "province") -> QuerySet:
@@ -145,7 +126,7 @@ class InsuredPersonAdmin(admin.ModelAdmin):
     def approve_retirement(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = RetirementForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
-            return _action_form(
+            return action_confirmation(
                 self,
                 request,
                 queryset,
@@ -256,7 +237,7 @@ class ContributionRecordAdmin(LedgerAdmin):
             return None
         form = ReversalForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
-            return _action_form(
+            return action_confirmation(
                 self,
                 request,
                 queryset,

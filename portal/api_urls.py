@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("contributions.api.urls")),
     path("calculations/", include("contributions.api.calculations")),
+    path("risk/", include("risk.api.urls")),
 ]

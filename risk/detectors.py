@@ -9,6 +9,7 @@ Live contribution records are those that are not reversals and not reversed.
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 
 from contributions.rules import (
@@ -53,14 +54,16 @@ def _overlapping_months(context: BatchContext) -> list[Hit]:
               FROM ({LIVE_RECORDS}) AS live
              GROUP BY person_id, month
             HAVING count(*) > 1
-               AND (%(province)s IS NULL OR bool_or(province_id = %(province)s))
         )
         SELECT person_id, extract(year FROM month)::int AS year, max(province),
                array_agg(to_char(month, 'YYYY-MM') ORDER BY month),
                array_agg(array_to_string(provinces, ',') ORDER BY month)
           FROM doubled
          GROUP BY person_id, year
+        -- The province limits which findings are returned, never what a finding holds:
+        -- a rerun for all provinces gives the same months, count and province.
         HAVING count(*) >= %(min_overlap_months)s
+           AND (%(province)s IS NULL OR bool_or(%(province)s = ANY(provinces)))
         """,
         context.sql_params,
     )
@@ -454,6 +457,9 @@ rule(
 
 # --- RK-10 -------------------------------------------------------------------------------
 
+# The posting's date in China: the session runs in UTC.
+POSTED_ON = "(live.posted_at AT TIME ZONE %(time_zone)s)::date"
+
 
 def _back_payment_before_retirement(context: BatchContext) -> list[Hit]:
     """RK-10: back-payments of N months or more paid within M months before retirement."""
@@ -462,19 +468,19 @@ def _back_payment_before_retirement(context: BatchContext) -> list[Hit]:
         SELECT live.person_id, p.retired_on, max(live.province_id),
                count(DISTINCT live.month),
                to_char(min(live.month), 'YYYY-MM'), to_char(max(live.month), 'YYYY-MM'),
-               array_agg(DISTINCT coalesce(live.paid_on, live.posted_at::date)::text)
+               array_agg(DISTINCT coalesce(live.paid_on, {POSTED_ON})::text)
           FROM ({LIVE_RECORDS}) AS live
           JOIN contributions_insuredperson p ON p.id = live.person_id
          WHERE live.kind = 'back_payment'
            AND p.retired_on IS NOT NULL
-           -- A record without a payment date counts from when it was posted.
-           AND coalesce(live.paid_on, live.posted_at::date)
+           -- A record without a payment date counts from the day it was posted.
+           AND coalesce(live.paid_on, {POSTED_ON})
                BETWEEN p.retired_on - make_interval(months => %(M)s) AND p.retired_on
          GROUP BY live.person_id, p.retired_on
         HAVING count(DISTINCT live.month) >= %(N)s
            AND (%(province)s IS NULL OR bool_or(live.province_id = %(province)s))
         """,
-        context.sql_params,
+        {**context.sql_params, "time_zone": settings.TIME_ZONE},
     )
     return [
         Hit(

@@ -302,7 +302,7 @@ class ContributionListView(generics.ListCreateAPIView):
         return _answer_idempotently(
             request,
             lambda: _batch_answer(
-                province, [row], False, f"api:{_principal(request)}", _user(request)
+                province, [row], False, f"api:{_principal(request)}", principal_user(request)
             ),
             key=request.headers.get("Idempotency-Key", "").strip(),
             body=body,
@@ -400,7 +400,11 @@ class ContributionBatchView(APIView):
         return _answer_idempotently(
             request,
             lambda: _batch_answer(
-                province, rows, accept_partial, f"api:{_principal(request)}", _user(request)
+                province,
+                rows,
+                accept_partial,
+                f"api:{_principal(request)}",
+                principal_user(request),
             ),
             key=key,
             body=body,
@@ -451,7 +455,8 @@ def _batch_payload(payload) -> tuple[list, bool]:
     return rows, mode == "accept_valid"
 
 
-def _user(request: Request):
+def principal_user(request: Request):
+    """The signed-in user behind a request; None for a provincial system."""
     return None if isinstance(request.user, ProvincialSystem) else request.user
 
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from accounts.models import ApiKey
 from accounts.services import KeyLimitReached, api_key_issue
 from contributions.models import ContributionRecord, Employer, Enrolment, InsuredPerson
-from tests.api.conftest import LI, SH_UNIT
+from tests.conftest import LI, SH_UNIT
 
 pytestmark = pytest.mark.django_db
 

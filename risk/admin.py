@@ -1,0 +1,210 @@
+"""Caseworker screens for risk: rules and their parameters, screening runs, flag review."""
+
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from accounts.selectors import provinces_in_scope
+from portal.admin import action_confirmation
+from risk import services
+from risk.models import RiskFlag, RiskRule, ScreeningRun
+from risk.services import ScreeningError
+
+
+@admin.register(RiskRule)
+class RiskRuleAdmin(admin.ModelAdmin):
+    """Rules come from the registry; caseworkers tune parameters, severity and activity.
+
+    The list shows how reviews went (precision feedback): flags confirmed against dismissed.
+    """
+
+    list_display = [
+        "code",
+        "title_zh",
+        "stage",
+        "severity",
+        "version",
+        "is_active",
+        "confirmed",
+        "dismissed",
+    ]
+    list_filter = ["stage", "severity", "is_active"]
+    readonly_fields = ["code", "title_zh", "title_en", "description", "stage", "version"]
+    fields = [*readonly_fields, "severity", "is_active", "parameters"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                confirmed_count=Count("flags", filter=Q(flags__status="confirmed")),
+                dismissed_count=Count("flags", filter=Q(flags__status="dismissed")),
+            )
+        )
+
+    @admin.display(ordering="confirmed_count")
+    def confirmed(self, rule: RiskRule) -> int:
+        return rule.confirmed_count
+
+    @admin.display(ordering="dismissed_count")
+    def dismissed(self, rule: RiskRule) -> int:
+        return rule.dismissed_count
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        # A new version for any change of what the rule does, so flags say what raised them.
+        if change and set(form.changed_data) & {"parameters", "severity", "is_active"}:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ScreeningRun)
+class ScreeningRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "status",
+        "progress",
+        "province",
+        "is_backtest",
+        "flags_filed",
+        "hits_by_rule",
+        "started_by",
+    ]
+    list_filter = ["status", "is_backtest"]
+    readonly_fields = [f.name for f in ScreeningRun._meta.fields]
+    actions = ["start_like_this"]
+
+    @admin.display(description="slices done")
+    def progress(self, run: ScreeningRun) -> str:
+        return f"{run.slices_done} / {run.slices_total}"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Start a new run with the same scope")
+    def start_like_this(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for run in queryset[:1]:
+            try:
+                new = services.screening_start(
+                    province=run.province_id,
+                    rule_codes=run.rule_codes,
+                    backtest=run.is_backtest,
+                    started_by=request.user,
+                )
+            except ScreeningError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return
+            self.message_user(request, f"Run {new.public_id} queued; refresh to follow it.")
+
+
+class ReviewForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+
+
+@admin.register(RiskFlag)
+class RiskFlagAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "rule", "province", "subject", "period", "status", "assigned_to"]
+    list_filter = ["status", "rule", "province"]
+    list_select_related = ["rule", "province", "assigned_to"]
+    search_fields = ["subject", "=person__id_number"]
+    readonly_fields = [
+        "rule",
+        "rule_version",
+        "parameters",
+        "person",
+        "province",
+        "subject",
+        "period",
+        "evidence",
+        "status",
+        "reason",
+        "run",
+        "created_at",
+        "updated_at",
+    ]
+    fields = [*readonly_fields, "assigned_to"]
+    actions = ["assign_to_me", "confirm", "dismiss", "resolve", "export_csv"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request)
+        provinces = provinces_in_scope(request.user)
+        return queryset if provinces is None else queryset.filter(province__in=provinces)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Assign to me")
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = queryset.update(assigned_to=request.user)
+        self.message_user(request, f"{count} flag(s) assigned to you.")
+
+    def _review(self, request, queryset, status: str, action: str, title: str):
+        form = ReviewForm(request.POST if "apply" in request.POST else None)
+        if status != RiskFlag.Status.RESOLVED and not form.is_valid():
+            return action_confirmation(
+                self,
+                request,
+                queryset,
+                form,
+                action=action,
+                title=title,
+                intro="The reason stays with each flag.",
+                submit=title,
+            )
+        reason = form.cleaned_data["reason"] if form.is_bound and form.is_valid() else ""
+        done = 0
+        for flag in queryset:
+            try:
+                services.flag_review(flag=flag, status=status, reason=reason, by=request.user)
+                done += 1
+            except ScreeningError as error:
+                self.message_user(request, f"{flag}: {error}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} flag(s) now {status}.")
+        return None
+
+    @admin.action(description="Confirm (属实), with a reason")
+    def confirm(self, request: HttpRequest, queryset: QuerySet):
+        return self._review(request, queryset, RiskFlag.Status.CONFIRMED, "confirm", "Confirm")
+
+    @admin.action(description="Dismiss (排除), with a reason")
+    def dismiss(self, request: HttpRequest, queryset: QuerySet):
+        return self._review(request, queryset, RiskFlag.Status.DISMISSED, "dismiss", "Dismiss")
+
+    @admin.action(description="Mark resolved (已处理)")
+    def resolve(self, request: HttpRequest, queryset: QuerySet):
+        return self._review(request, queryset, RiskFlag.Status.RESOLVED, "resolve", "Resolve")
+
+    @admin.action(description="Export as CSV")
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="risk-flags.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["flag", "rule", "province", "subject", "period", "status", "created"])
+        for flag in queryset.select_related("rule"):
+            writer.writerow(
+                [
+                    flag.public_id,
+                    flag.rule_id,
+                    flag.province_id,
+                    flag.subject,
+                    flag.period,
+                    flag.status,
+                    flag.created_at.isoformat(),
+                ]
+            )
+        return response

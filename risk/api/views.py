@@ -1,0 +1,130 @@
+"""Risk over the API: a province's flags, and screening runs started and followed."""
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.selectors import provinces_in_scope
+from contributions.api.filters import TimestampFilter
+from contributions.api.views import IsProvinceOrCaseworker, principal_user, write_province
+from risk import services
+from risk.models import RiskFlag, ScreeningRun
+
+
+class FlagOutput(serializers.ModelSerializer):
+    flag_id = serializers.UUIDField(source="public_id")
+    id_number = serializers.CharField(source="person.id_number", default=None)
+
+    class Meta:
+        model = RiskFlag
+        fields = [
+            "flag_id",
+            "rule",
+            "rule_version",
+            "parameters",
+            "province",
+            "id_number",
+            "subject",
+            "period",
+            "evidence",
+            "status",
+            "reason",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class FlagFilter(django_filters.FilterSet):
+    province = django_filters.CharFilter(field_name="province_id")
+    rule = django_filters.CharFilter(field_name="rule_id")
+    updated_since = TimestampFilter(field_name="updated_at", lookup_expr="gte")
+
+    class Meta:
+        model = RiskFlag
+        fields = ["province", "rule", "status"]
+
+
+class FlagListView(generics.ListAPIView):
+    """Risk flags (风险疑点) of the caller's provinces."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+    serializer_class = FlagOutput
+    filterset_class = FlagFilter
+
+    def get_queryset(self):
+        flags = RiskFlag.objects.select_related("person")
+        provinces = provinces_in_scope(self.request.user)
+        return flags if provinces is None else flags.filter(province__in=provinces)
+
+
+class ScreeningInput(serializers.Serializer):
+    province = serializers.CharField(max_length=2, required=False)
+    rules = serializers.ListField(
+        child=serializers.CharField(max_length=12), required=False, default=list
+    )
+    backtest = serializers.BooleanField(default=False)
+
+
+class ScreeningOutput(serializers.ModelSerializer):
+    run_id = serializers.UUIDField(source="public_id")
+
+    class Meta:
+        model = ScreeningRun
+        fields = [
+            "run_id",
+            "province",
+            "rule_codes",
+            "is_backtest",
+            "status",
+            "slices_total",
+            "slices_done",
+            "hits_by_rule",
+            "flags_filed",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class ScreeningStartView(APIView):
+    """Start a screening run on the workers, limited to a province in the caller's scope."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+
+    @extend_schema(request=ScreeningInput, responses={202: ScreeningOutput})
+    def post(self, request: Request) -> Response:
+        data = ScreeningInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        requested = data.validated_data.get("province")
+        province = (
+            None
+            if requested is None and provinces_in_scope(request.user) is None
+            else write_province(request, requested)
+        )
+        try:
+            run = services.screening_start(
+                province=province,
+                rule_codes=data.validated_data["rules"],
+                backtest=data.validated_data["backtest"],
+                started_by=principal_user(request),
+            )
+        except services.ScreeningError as error:
+            raise serializers.ValidationError({"rules": [str(error)]}) from None
+        return Response(ScreeningOutput(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ScreeningDetailView(generics.RetrieveAPIView):
+    """A run's progress and hits per rule."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+    serializer_class = ScreeningOutput
+    lookup_field = "public_id"
+    lookup_url_kwarg = "run_id"
+
+    def get_queryset(self):
+        provinces = provinces_in_scope(self.request.user)
+        runs = ScreeningRun.objects.all()
+        return runs if provinces is None else runs.filter(province__in=provinces)

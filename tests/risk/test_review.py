@@ -1,0 +1,119 @@
+"""Flags: scope in the API and the admin, review with reasons, CSV, rule versions."""
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+from accounts.models import User
+from risk import services
+from risk.models import RiskFlag, RiskRule, ScreeningRun
+from risk.registry import Hit
+from tests.conftest import LI
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def flags(li):
+    rule = RiskRule.objects.get(code="RK-02")
+    services.flags_file(
+        rule=rule,
+        hits=[
+            Hit("31", f"person:{li.pk}", "2020", {"months": ["2020-10"]}, li.pk),
+            Hit("44", "person:999999", "2021", {"months": ["2021-01"]}),
+        ],
+    )
+    return RiskFlag.objects.order_by("province_id")
+
+
+def test_a_province_reads_only_its_flags(flags, shanghai_system, guangdong_system):
+    shanghai = shanghai_system.get("/api/v1/risk/flags/").json()["results"]
+    assert [(f["province"], f["id_number"], f["rule"]) for f in shanghai] == [("31", LI, "RK-02")]
+    guangdong = guangdong_system.get("/api/v1/risk/flags/").json()["results"]
+    assert [f["province"] for f in guangdong] == ["44"]
+
+
+def test_a_rerun_of_the_same_hits_files_nothing(flags):
+    rule = RiskRule.objects.get(code="RK-02")
+    again = services.flags_file(rule=rule, hits=[Hit("44", "person:999999", "2021", {})])
+    assert again == 0
+    assert RiskFlag.objects.count() == 2
+
+
+def test_a_province_starts_a_screening_of_its_own_province_only(
+    shanghai_system, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = shanghai_system.post("/api/v1/risk/screenings/", {"rules": ["RK-02"]})
+    assert response.status_code == 202
+    assert response.json()["province"] == "31"
+    assert len(callbacks) == 1  # the dispatch is queued only once the run is committed
+    refused = shanghai_system.post("/api/v1/risk/screenings/", {"province": "44"})
+    assert refused.status_code == 403
+    assert ScreeningRun.objects.count() == 1
+
+
+def test_an_unknown_rule_is_a_field_error(shanghai_system):
+    response = shanghai_system.post("/api/v1/risk/screenings/", {"rules": ["RK-99"]})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "rules"
+
+
+@pytest.fixture
+def shanghai_admin(client, caseworkers):
+    client.force_login(User.objects.get(username="shanghai"))
+    return client
+
+
+def test_the_admin_lists_flags_in_scope_only(flags, shanghai_admin):
+    response = shanghai_admin.get("/admin/risk/riskflag/")
+    assert [f.province_id for f in response.context["cl"].result_list] == ["31"]
+
+
+def test_dismissing_needs_a_reason_and_a_dismissed_flag_does_not_come_back(
+    flags, client, caseworkers
+):
+    client.force_login(User.objects.get(username="admin"))
+    flag = flags.first()
+    selection = {"action": "dismiss", ACTION_CHECKBOX_NAME: [flag.pk]}
+    asked = client.post("/admin/risk/riskflag/", selection)
+    assert asked.status_code == 200  # the reason form
+    client.post("/admin/risk/riskflag/", {**selection, "apply": "1", "reason": "same employer"})
+    flag.refresh_from_db()
+    assert (flag.status, flag.reason) == ("dismissed", "same employer")
+    refiled = services.flags_file(
+        rule=flag.rule, hits=[Hit("31", flag.subject, flag.period, {}, flag.person_id)]
+    )
+    assert refiled == 0
+
+
+def test_a_flag_moves_open_confirmed_resolved_and_no_other_way(flags):
+    flag, by = flags.first(), User.objects.create_user("reviewer")
+    with pytest.raises(services.ScreeningError, match="needs a reason"):
+        services.flag_review(flag=flag, status="confirmed", reason=" ", by=by)
+    with pytest.raises(services.ScreeningError, match="cannot become resolved"):
+        services.flag_review(flag=flag, status="resolved", reason="", by=by)
+    services.flag_review(flag=flag, status="confirmed", reason="two employers", by=by)
+    resolved = services.flag_review(flag=flag, status="resolved", reason="", by=by)
+    assert (resolved.status, resolved.assigned_to) == ("resolved", by)
+
+
+def test_flags_export_as_csv(flags, client, caseworkers):
+    client.force_login(User.objects.get(username="admin"))
+    response = client.post(
+        "/admin/risk/riskflag/",
+        {"action": "export_csv", ACTION_CHECKBOX_NAME: [f.pk for f in flags]},
+    )
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("flag,rule,province")
+    assert len(lines) == 3
+
+
+def test_changing_a_rules_parameters_in_the_admin_bumps_its_version(client, caseworkers):
+    client.force_login(User.objects.get(username="admin"))
+    rule = RiskRule.objects.get(code="RK-02")
+    client.post(
+        "/admin/risk/riskrule/RK-02/change/",
+        {"severity": "warn", "is_active": "on", "parameters": '{"min_overlap_months": 2}'},
+    )
+    rule.refresh_from_db()
+    assert (rule.parameters, rule.version) == ({"min_overlap_months": 2}, 2)
