@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean bench bench-ingest
+.PHONY: run test lint format clean bench bench-ingest bench-risk
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ test: $(STAMP)
 bench-ingest: $(STAMP)
 	$(PY) -m portal.devstack exec -- $(PY) -m tests.bench.ingest
 
-bench: bench-ingest
+## bench-risk: a full screening run over 10M rows with planted anomalies (about 10 minutes)
+bench-risk: $(STAMP)
+	$(PY) -m portal.devstack exec -- $(PY) -m tests.bench.risk
+
+bench: bench-ingest bench-risk
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -157,6 +157,17 @@ class InsuredPerson(models.Model):
     retirement_category = models.CharField(max_length=3, choices=RetirementCategory.choices)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     retired_on = models.DateField(null=True, blank=True)
+    retirement_route = models.CharField(
+        max_length=12,
+        choices=[
+            ("statutory", "statutory or flexible age (法定/弹性)"),
+            ("special", "special type or disability (特殊工种/病退)"),
+        ],
+        blank=True,
+        default="",
+        db_default="",
+        help_text="How the retirement was approved; special routes may retire earlier.",
+    )
     died_on = models.DateField(null=True, blank=True)
     retired_into = models.ForeignKey(
         "self",
@@ -247,6 +258,13 @@ class Enrolment(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     is_temporary_account = models.BooleanField(
         "temporary account (临时缴费账户)", default=False, help_text="Spec §3.4."
+    )
+    # db_default too: bulk loaders COPY rows without naming every column.
+    is_organisational_transfer = models.BooleanField(
+        "approved organisational transfer (组织调动)",
+        default=False,
+        db_default=False,
+        help_text="Exempt from the temporary-account age test (spec §3.4).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

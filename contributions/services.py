@@ -175,6 +175,11 @@ def enrolment_open(
             .exclude(province_id=province)
             .values_list("province_id", flat=True)
         ),
+        insured_here_before=Enrolment.objects.filter(
+            person=person,
+            province_id=province,
+            start_month__lt=risk_checks.TEMPORARY_ACCOUNTS_FROM.first_day(),
+        ).exists(),
         settings=settings,
     )
     _raise_blocking(findings, settings, province, person.pk)
@@ -185,6 +190,7 @@ def enrolment_open(
         employer=employer,
         start_month=start_month.first_day(),
         is_temporary_account=is_temporary_account,
+        is_organisational_transfer=organisational_transfer,
     )
 
 
@@ -224,7 +230,8 @@ def person_retire(
         _raise_blocking(findings, settings, province=person.hukou_province_id, person_id=person.pk)
         person.status = InsuredPerson.Status.RETIRED
         person.retired_on = month.first_day()
-        person.save(update_fields=["status", "retired_on", "updated_at"])
+        person.retirement_route = "special" if special_route else "statutory"
+        person.save(update_fields=["status", "retired_on", "retirement_route", "updated_at"])
     return person
 
 

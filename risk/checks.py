@@ -59,11 +59,11 @@ def contribution_checks(
         sixteen = Month.from_date(birth_date) + 12 * int(rk20.parameters.get("min_age", 16))
         if month < sixteen:
             findings.append(
-                Finding("RK-20", f"RK-20: {month} is before the person turned 16", str(month))
+                Finding("RK-20", f"RK-20: {month} is before the person turned 16", str(month.year))
             )
         if died_on and month > Month.from_date(died_on):
             findings.append(
-                Finding("RK-20", f"RK-20: {month} is after the death month", str(month))
+                Finding("RK-20", f"RK-20: {month} is after the death month", str(month.year))
             )
     return findings
 
@@ -78,9 +78,14 @@ def enrolment_checks(
     is_temporary_account: bool,
     organisational_transfer: bool,
     other_active_provinces: set[str],
+    insured_here_before: bool,
     settings: dict[str, RuleSetting],
 ) -> list[Finding]:
-    """RK-01 (a second active relationship) and RK-17 (a temporary account missed)."""
+    """RK-01 (a second active relationship) and RK-17 (a temporary account missed).
+
+    `insured_here_before`: insured in this province before temporary accounts existed
+    (2010), so never switched to one (spec §3.4).
+    """
     findings = []
     if _on(settings, "RK-01") and other_active_provinces:
         findings.append(
@@ -91,7 +96,9 @@ def enrolment_checks(
                 str(start_month),
             )
         )
-    needs_temporary = start_month >= TEMPORARY_ACCOUNTS_FROM and needs_temporary_account(
+    needs_temporary = (
+        start_month >= TEMPORARY_ACCOUNTS_FROM and not insured_here_before
+    ) and needs_temporary_account(
         birth_month=Month.from_date(birth_date),
         sex=sex,
         hukou_province=hukou_province,

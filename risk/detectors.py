@@ -133,20 +133,18 @@ def _duplicate_active_enrolments(context: BatchContext) -> list[Hit]:
     """RK-01: two active relationships of one person, in two provinces or two schemes."""
     rows = _rows(
         f"""
-        WITH active AS (
-            SELECT id, person_id, province_id, scheme, start_month
-              FROM contributions_enrolment
-             WHERE person_id BETWEEN %(first)s AND %(last)s
-               AND status = 'active'
-        ), pairs AS (
+        WITH pairs AS (
             -- An active enrolment is open-ended, so a pair overlaps from the later start
             -- month up to the as-of month.
             SELECT a.person_id, greatest(a.start_month, b.start_month) AS overlap_start,
                    a.province_id AS province_a, a.scheme AS scheme_a,
                    b.province_id AS province_b, b.scheme AS scheme_b
-              FROM active a
-              JOIN active b ON b.person_id = a.person_id AND b.id > a.id
-             WHERE a.province_id <> b.province_id OR a.scheme <> b.scheme
+              FROM contributions_enrolment a
+              JOIN contributions_enrolment b
+                ON b.person_id = a.person_id AND b.id > a.id AND b.status = 'active'
+             WHERE a.person_id BETWEEN %(first)s AND %(last)s
+               AND a.status = 'active'
+               AND (a.province_id <> b.province_id OR a.scheme <> b.scheme)
         ), spans AS (
             SELECT *, {_months_between("overlap_start", "%(as_of)s")} + 1 AS months
               FROM pairs
@@ -522,29 +520,29 @@ def _pre_retirement_base_spike(context: BatchContext) -> list[Hit]:
     """RK-11: the mean contribution index jumps in the last `window` months before retirement."""
     rows = _rows(
         f"""
-        WITH retirees AS (
-            SELECT id AS person_id, date_trunc('month', retired_on)::date AS retired_month
-              FROM contributions_insuredperson
-             WHERE id BETWEEN %(first)s AND %(last)s
-               AND retired_on IS NOT NULL
-        ), indexed AS (
+        WITH indexed AS (
             -- One index per month: a month paid twice (RK-02's finding) counts once, at
             -- its highest index. Months without a record or a policy row do not count.
-            SELECT live.person_id, live.month, max(live.province_id) AS province_id,
+            SELECT live.person_id, r.retired_month, live.month,
+                   max(live.province_id) AS province_id,
                    max(live.base / pol.average_wage) AS idx,
                    live.month >= r.retired_month - make_interval(months => %(window)s)
                        AS is_last
               FROM ({LIVE_RECORDS}) AS live
-              JOIN retirees r ON r.person_id = live.person_id
+              JOIN (SELECT id, date_trunc('month', retired_on)::date AS retired_month
+                      FROM contributions_insuredperson
+                     WHERE id BETWEEN %(first)s AND %(last)s
+                       AND retired_on IS NOT NULL) AS r
+                ON r.id = live.person_id
               JOIN contributions_provincepolicy pol
                 ON pol.province_id = live.province_id
                AND pol.year = extract(year FROM live.month)
              WHERE live.month < r.retired_month
                AND live.month >= r.retired_month
                                  - make_interval(months => %(window)s + %(baseline)s)
-             GROUP BY live.person_id, live.month, r.retired_month
+             GROUP BY live.person_id, r.retired_month, live.month
         ), means AS (
-            SELECT person_id,
+            SELECT person_id, retired_month,
                    avg(idx) FILTER (WHERE is_last) AS last_mean,
                    avg(idx) FILTER (WHERE NOT is_last) AS baseline_mean,
                    count(*) FILTER (WHERE is_last) AS last_months,
@@ -552,18 +550,16 @@ def _pre_retirement_base_spike(context: BatchContext) -> list[Hit]:
                    max(province_id) FILTER (WHERE is_last) AS province,
                    bool_or(province_id = %(province)s) AS in_province
               FROM indexed
-             GROUP BY person_id
+             GROUP BY person_id, retired_month
         )
-        SELECT m.person_id, r.retired_month, m.province,
-               round(m.last_mean, 4)::text, round(m.baseline_mean, 4)::text,
-               round(m.last_mean / m.baseline_mean, 4)::text,
-               m.last_months, m.baseline_months
-          FROM means m
-          JOIN retirees r USING (person_id)
-         WHERE m.baseline_mean > 0
-           AND m.last_mean / m.baseline_mean >= %(ratio)s::numeric
-           AND m.last_mean >= %(abs)s::numeric
-           AND (%(province)s IS NULL OR m.in_province)
+        SELECT person_id, retired_month, province,
+               round(last_mean, 4)::text, round(baseline_mean, 4)::text,
+               round(last_mean / baseline_mean, 4)::text, last_months, baseline_months
+          FROM means
+         WHERE baseline_mean > 0
+           AND last_mean / baseline_mean >= %(ratio)s::numeric
+           AND last_mean >= %(abs)s::numeric
+           AND (%(province)s IS NULL OR in_province)
         """,
         context.sql_params,
     )
@@ -623,6 +619,7 @@ def _retirement_before_permitted(context: BatchContext) -> list[Hit]:
               FROM contributions_insuredperson p
              WHERE p.id BETWEEN %(first)s AND %(last)s
                AND p.retired_on IS NOT NULL
+               AND p.retirement_route <> 'special'
         ) AS retirees
          WHERE %(province)s IS NULL OR province = %(province)s
         """,
@@ -736,6 +733,7 @@ def _temporary_account_misclassified(context: BatchContext) -> list[Hit]:
            AND (%(province)s IS NULL OR e.province_id = %(province)s)
            AND e.province_id <> p.hukou_province_id
            AND NOT e.is_temporary_account
+           AND NOT e.is_organisational_transfer
            AND e.start_month >= %(since)s
            -- Insured in that province before temporary accounts existed: never switched
            -- to one, even after a break in payments (spec §3.4).
@@ -782,8 +780,8 @@ rule(
         title_zh="临时缴费账户认定错误",
         title_en="Temporary-account misclassification",
         description="An enrolment from 2010 in a non-hukou province, opened when a man was 50 "
-        "or older or a woman 40 or older, is not a temporary account (spec §3.4); "
-        "organisational transfers are exempt but not recorded yet, so review them here.",
+        "or older or a woman 40 or older, is not a temporary account and not an approved "
+        "organisational transfer (spec §3.4).",
         stage="both",
         severity="block",
         batch=_temporary_account_misclassified,

@@ -137,7 +137,7 @@ class RiskFlag(models.Model):
     )
     province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
     subject = models.CharField(max_length=60, help_text="What the flag is about, e.g. person:42.")
-    period = models.CharField(max_length=30, help_text="When, e.g. 2020 or 2020-10..2020-12.")
+    period = models.CharField(max_length=60, help_text="When, e.g. 2020, 2020-10 or batch:<id>.")
     evidence = models.JSONField(default=dict, help_text="The rows that made the rule fire.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     reason = models.TextField(blank=True, help_text="Why it was confirmed or dismissed.")

@@ -5,7 +5,8 @@ import time
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import F, Max, Min
+from django.db.models import F, Max, Min, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from accounts.models import User
@@ -140,6 +141,15 @@ def screening_slice_run(*, slice_id: int, as_of: date) -> ScreeningSlice | None:
         piece.save(update_fields=["is_done", "hits_by_rule", "flags_filed", "seconds"])
         ScreeningRun.objects.filter(pk=run.pk).update(slices_done=F("slices_done") + 1)
     return piece
+
+
+def screening_slice_failed(*, slice_id: int, error: str) -> None:
+    """Note on the run that a slice failed (the error's kind only: no data in it)."""
+    piece = ScreeningSlice.objects.filter(pk=slice_id).first()
+    if piece is not None:
+        ScreeningRun.objects.filter(pk=piece.run_id).update(
+            error=Concat(F("error"), Value(f"slice {slice_id}: {error}\n"))
+        )
 
 
 def _detect(

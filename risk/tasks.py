@@ -4,6 +4,7 @@ Slice tasks are acks_late and the service marks a slice done in the same transac
 flags, so a task redelivered after a worker died redoes only what was lost.
 """
 
+import logging
 from datetime import date
 
 from celery import chord, shared_task
@@ -13,6 +14,7 @@ from risk import services
 from risk.models import ScreeningRun
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -44,7 +46,15 @@ def screening_run_dispatch(run_id: int, as_of: str) -> None:
     max_retries=5,
 )
 def screening_slice(slice_id: int, as_of: str) -> int:
-    services.screening_slice_run(slice_id=slice_id, as_of=date.fromisoformat(as_of))
+    try:
+        services.screening_slice_run(slice_id=slice_id, as_of=date.fromisoformat(as_of))
+    except TRANSIENT_ERRORS:
+        raise
+    except Exception as error:
+        # A failing rule must not leave the run waiting for ever: the slice stays undone,
+        # the run records why, and the chord still closes it (as failed).
+        logger.exception("screening slice %s failed", slice_id)
+        services.screening_slice_failed(slice_id=slice_id, error=type(error).__name__)
     return slice_id
 
 

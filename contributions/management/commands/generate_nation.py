@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -89,6 +90,12 @@ class Command(BaseCommand):
             help="Last month of the ledger, YYYY-MM (default: the current month in China).",
         )
         parser.add_argument(
+            "--anomalies",
+            type=Path,
+            help="Also plant known cases for every batch risk rule and write their ground "
+            "truth to this JSON-lines file.",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Do nothing (and succeed) when the ledger already has persons.",
@@ -126,6 +133,11 @@ class Command(BaseCommand):
                 )
             writer = _NationWriter(persons=persons, seed=seed, as_of=as_of)
             counts = writer.write()
+            if options["anomalies"]:
+                from risk.anomalies import plant
+
+                planted = plant(path=options["anomalies"], as_of=as_of)
+                self.stdout.write(f"Planted {planted} anomalies; truth in {options['anomalies']}.")
         self.stdout.write(
             f"Generated {counts['persons']} persons, {counts['employers']} employers, "
             f"{counts['enrolments']} enrolments, {counts['contributions']} contribution rows "
