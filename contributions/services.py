@@ -175,10 +175,8 @@ def enrolment_open(
             .exclude(province_id=province)
             .values_list("province_id", flat=True)
         ),
-        insured_here_before=Enrolment.objects.filter(
-            person=person,
-            province_id=province,
-            start_month__lt=risk_checks.TEMPORARY_ACCOUNTS_FROM.first_day(),
+        held_normal_relationship_here=Enrolment.objects.filter(
+            person=person, province_id=province, is_temporary_account=False
         ).exists(),
         settings=settings,
     )

@@ -78,13 +78,14 @@ def enrolment_checks(
     is_temporary_account: bool,
     organisational_transfer: bool,
     other_active_provinces: set[str],
-    insured_here_before: bool,
+    held_normal_relationship_here: bool,
     settings: dict[str, RuleSetting],
 ) -> list[Finding]:
     """RK-01 (a second active relationship) and RK-17 (a temporary account missed).
 
-    `insured_here_before`: insured in this province before temporary accounts existed
-    (2010), so never switched to one (spec §3.4).
+    `held_normal_relationship_here`: the person already held a normal relationship in
+    this province (before 2010, or before a break in payments), so is never switched to a
+    temporary account (spec §3.4).
     """
     findings = []
     if _on(settings, "RK-01") and other_active_provinces:
@@ -97,7 +98,7 @@ def enrolment_checks(
             )
         )
     needs_temporary = (
-        start_month >= TEMPORARY_ACCOUNTS_FROM and not insured_here_before
+        start_month >= TEMPORARY_ACCOUNTS_FROM and not held_normal_relationship_here
     ) and needs_temporary_account(
         birth_month=Month.from_date(birth_date),
         sex=sex,

@@ -735,12 +735,14 @@ def _temporary_account_misclassified(context: BatchContext) -> list[Hit]:
            AND NOT e.is_temporary_account
            AND NOT e.is_organisational_transfer
            AND e.start_month >= %(since)s
-           -- Insured in that province before temporary accounts existed: never switched
-           -- to one, even after a break in payments (spec §3.4).
+           -- A person who already held a normal relationship in that province (before
+           -- 2010, or before a break in payments) is never switched to a temporary
+           -- account (spec §3.4).
            AND NOT EXISTS (SELECT 1 FROM contributions_enrolment earlier
                             WHERE earlier.person_id = e.person_id
                               AND earlier.province_id = e.province_id
-                              AND earlier.start_month < %(since)s)
+                              AND earlier.start_month < e.start_month
+                              AND NOT earlier.is_temporary_account)
          GROUP BY e.person_id, e.start_month, p.sex, p.birth_date, p.hukou_province_id
         """,
         {**context.sql_params, "since": TEMPORARY_ACCOUNTS_FROM.first_day()},

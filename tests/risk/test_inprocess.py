@@ -200,3 +200,16 @@ def test_the_admin_shows_a_blocking_rule_and_changes_nothing(client):
     assert any("RK-19" in message for message in shown)
     person.refresh_from_db()
     assert person.status == "active"
+
+
+def test_a_return_to_a_province_of_an_earlier_normal_relationship_needs_no_temporary_account():
+    """GIVEN a man insured normally in Shanghai at 35 WHEN he comes back at 52 after a break
+    THEN he resumes his relationship there: no temporary account (spec §3.4)."""
+    person = _person("19720515", "M", "41")
+    earlier = services.enrolment_open(
+        person=person, province="31", scheme="flexible", start_month=Month(2007, 5)
+    )
+    services.enrolment_end(enrolment=earlier, status="closed", end_month=Month(2012, 12))
+    services.enrolment_open(
+        person=person, province="31", scheme="flexible", start_month=Month(2024, 6)
+    )
