@@ -25,12 +25,15 @@ from risk.registry import BatchContext, Hit, RuleSpec, rule
 from transfers.rules import needs_temporary_account
 
 # Live records of the slice's persons (not reversals, not reversed).
+# The reversed ids are few (a partial index holds them), so they are read once as a hashed
+# set; an anti-join would make the planner walk the whole table in id order instead of
+# range-scanning the slice's persons on the (person_id, month) index.
 LIVE_RECORDS = """
     SELECT r.* FROM contributions_contributionrecord r
      WHERE r.person_id BETWEEN %(first)s AND %(last)s
        AND r.kind <> 'reversal'
-       AND NOT EXISTS (SELECT 1 FROM contributions_contributionrecord x
-                        WHERE x.reversal_of_id = r.id)
+       AND r.id NOT IN (SELECT x.reversal_of_id FROM contributions_contributionrecord x
+                         WHERE x.reversal_of_id IS NOT NULL)
 """
 
 
@@ -48,12 +51,19 @@ def _overlapping_months(context: BatchContext) -> list[Hit]:
     """RK-02: the same person paid for the same month twice (two provinces or employers)."""
     rows = _rows(
         f"""
-        WITH doubled AS (
-            SELECT person_id, month, max(province_id) AS province,
-                   array_agg(province_id ORDER BY province_id) AS provinces
+        WITH months_paid_twice AS (
+            -- Counting alone first: the provinces are gathered only for the few doubles.
+            SELECT person_id, month
               FROM ({LIVE_RECORDS}) AS live
              GROUP BY person_id, month
             HAVING count(*) > 1
+        ), doubled AS (
+            SELECT twice.person_id, twice.month, max(live.province_id) AS province,
+                   array_agg(live.province_id ORDER BY live.province_id) AS provinces
+              FROM months_paid_twice AS twice
+              JOIN ({LIVE_RECORDS}) AS live
+                ON live.person_id = twice.person_id AND live.month = twice.month
+             GROUP BY twice.person_id, twice.month
         )
         SELECT person_id, extract(year FROM month)::int AS year, max(province),
                array_agg(to_char(month, 'YYYY-MM') ORDER BY month),
@@ -372,7 +382,7 @@ def _base_outside_band(context: BatchContext) -> list[Hit]:
           -- A month without a policy row has no band to judge it by.
           JOIN contributions_provincepolicy pol
             ON pol.province_id = live.province_id
-           AND pol.year = extract(year FROM live.month)
+           AND pol.year = extract(year FROM live.month)::int
          WHERE live.base < pol.contribution_floor OR live.base > pol.contribution_ceiling
          GROUP BY live.person_id, pol.year
         HAVING %(province)s IS NULL OR bool_or(live.province_id = %(province)s)
@@ -536,7 +546,7 @@ def _pre_retirement_base_spike(context: BatchContext) -> list[Hit]:
                 ON r.id = live.person_id
               JOIN contributions_provincepolicy pol
                 ON pol.province_id = live.province_id
-               AND pol.year = extract(year FROM live.month)
+               AND pol.year = extract(year FROM live.month)::int
              WHERE live.month < r.retired_month
                AND live.month >= r.retired_month
                                  - make_interval(months => %(window)s + %(baseline)s)

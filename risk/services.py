@@ -17,7 +17,7 @@ from risk.registry import BatchContext, Hit, RuleSpec, all_rules
 
 # Persons per slice of a screening run: small enough to spread over the workers and to
 # redo quickly after a crash, large enough that per-query overhead stays small.
-PERSONS_PER_SLICE = 25_000
+PERSONS_PER_SLICE = 10_000
 
 
 class ScreeningError(Exception):
