@@ -101,7 +101,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes_with_the_same
     flagged = set(RiskFlag.objects.values_list("person_id", "period"))
     assert {(p.pk, "2020") for p in ledger_with_overlaps} <= flagged
     # An uninterrupted rerun finds the same hits and has nothing left to file.
-    monkeypatch.setattr(risk_services, "PERSONS_PER_SLICE", 10_000)
+    monkeypatch.setattr(risk_services, "PERSONS_PER_SLICE", 25_000)
     rerun = risk_services.screening_start(rule_codes=["RK-02"])
     rerun_worker = start_worker("kill-c@localhost", queue=own_queue)
     try:
