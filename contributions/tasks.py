@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from contributions import services
+from contributions import accounting
 
 # Lost connections and the like are worth another try; a business error is not.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -20,7 +20,7 @@ TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 def post_annual_interest(year: int | None = None) -> dict[str, object]:
     """Credit the year's interest (default: last year), or true it up once the rate is out."""
     year = year or timezone.localdate().year - 1
-    posting = services.interest_post_year(year=year)
+    posting = accounting.interest_post_year(year=year)
     return {
         "year": posting.year,
         "rate": str(posting.rate),
@@ -38,5 +38,5 @@ def post_annual_interest(year: int | None = None) -> dict[str, object]:
 )
 def reconcile_ledger() -> dict[str, int]:
     """Prove the sub-ledger equals the journal's control accounts, province by province."""
-    run = services.ledger_reconcile()
+    run = accounting.ledger_reconcile()
     return {"run": run.pk, "discrepancies": run.discrepancies}

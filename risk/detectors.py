@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection
 
+from contributions.accounting import CONTROL_TOTALS_SQL, SUBLEDGER_TOTALS_SQL
 from contributions.rules import (
     Month,
     check_id_number,
@@ -19,7 +20,6 @@ from contributions.rules import (
     minimum_contribution_months,
     statutory_retirement,
 )
-from contributions.services import CONTROL_TOTALS_SQL, SUBLEDGER_TOTALS_SQL
 from risk.checks import TEMPORARY_ACCOUNTS_FROM
 from risk.registry import BatchContext, Hit, RuleSpec, rule
 from transfers.rules import needs_temporary_account

@@ -28,6 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contributions import rules
+from contributions.accounting import crediting_rate_for
 from contributions.api.fields import (
     CATEGORY_CHOICES,
     DIVISOR_MODES,
@@ -42,7 +43,7 @@ from contributions.api.fields import (
     RateField,
 )
 from contributions.models import ProvincePolicy
-from contributions.services import LedgerError, crediting_rate_for
+from contributions.services import LedgerError
 from portal.api import PROBLEM_CONTENT_TYPE, CalculationRateThrottle, problem
 from transfers import rules as transfer_rules
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from contributions import selectors, services
+from contributions import accounting, selectors, services
 from contributions.models import (
     ContributionRecord,
     CreditingRate,
@@ -58,7 +58,7 @@ def test_ir_04_twelve_credits_of_640_in_2024_earn_108_99(li):
         ],
         source="test",
     )
-    posting = services.interest_post_year(year=2024)
+    posting = accounting.interest_post_year(year=2024)
     assert (posting.rate, posting.is_provisional, posting.accounts) == (Decimal("0.0262"), False, 1)
     assert _interest(li, 2024) == Decimal("108.99")
     assert selectors.account_balance(person_id=li.pk, as_of=date(2024, 12, 31)) == Decimal(
@@ -74,7 +74,7 @@ def test_ir_05_uneven_credits_use_the_monthly_product(li):
         [_credit(li, Month(2021, 12), "10000")]
         + [_credit(li, Month(2022, m), "800") for m in range(7, 13)]
     )
-    services.interest_post_year(year=2022)
+    accounting.interest_post_year(year=2022)
     assert _interest(li, 2022) == Decimal("612.00") + Decimal("85.68")
     assert selectors.account_balance(person_id=li.pk, as_of=date(2022, 12, 31)) == Decimal(
         "15497.68"
@@ -84,16 +84,16 @@ def test_ir_05_uneven_credits_use_the_monthly_product(li):
 def test_last_years_interest_earns_interest_the_next_year(li):
     # IR-03 after IR-04's year: the opening balance includes the posted interest.
     ContributionRecord.objects.bulk_create([_credit(li, Month(2022, 12), "50000")])
-    services.interest_post_year(year=2023)
-    services.interest_post_year(year=2024)
+    accounting.interest_post_year(year=2023)
+    accounting.interest_post_year(year=2024)
     assert _interest(li, 2023) == Decimal("1985.00")  # 50000 × 3.97 %
     assert _interest(li, 2024) == Decimal("1362.01")  # 51985.00 × 2.62 %
 
 
 def test_posting_a_year_twice_posts_once(li):
     ContributionRecord.objects.bulk_create([_credit(li, Month(2023, 1), "1000")])
-    services.interest_post_year(year=2024)
-    again = services.interest_post_year(year=2024)
+    accounting.interest_post_year(year=2024)
+    again = accounting.interest_post_year(year=2024)
     assert again.accounts == 0
     assert PersonalAccountEntry.objects.filter(kind="interest").count() == 1
     assert JournalLine.objects.filter(entry__event="interest").count() == 2
@@ -104,13 +104,13 @@ def test_a_provisional_rate_is_trued_up_once_when_published(li):
     official rate 2.00 % is published and the posting runs again
     THEN one adjustment of the difference is posted, and later runs post nothing."""
     ContributionRecord.objects.bulk_create([_credit(li, Month(2024, 12), "10000")])
-    first = services.interest_post_year(year=2025)
+    first = accounting.interest_post_year(year=2025)
     assert first.is_provisional
     assert _interest(li, 2025) == Decimal("150.00")
 
     CreditingRate.objects.filter(year=2025).update(rate=Decimal("0.02"), is_provisional=False)
-    services.interest_post_year(year=2025)
-    services.interest_post_year(year=2025)
+    accounting.interest_post_year(year=2025)
+    accounting.interest_post_year(year=2025)
 
     adjustment = PersonalAccountEntry.objects.get(kind="interest_adjustment")
     assert adjustment.amount == Decimal("50.00")
@@ -119,13 +119,13 @@ def test_a_provisional_rate_is_trued_up_once_when_published(li):
 
 def test_a_year_without_a_rate_uses_the_latest_published_one_provisionally(li):
     ContributionRecord.objects.bulk_create([_credit(li, Month(2025, 12), "10000")])
-    posting = services.interest_post_year(year=2026)
+    posting = accounting.interest_post_year(year=2026)
     assert (posting.rate, posting.is_provisional) == (Decimal("0.0262"), True)
 
 
 def test_interest_is_funded_from_the_pooling_fund_in_the_journal(li):
     ContributionRecord.objects.bulk_create([_credit(li, Month(2023, 6), "10000")])
-    services.interest_post_year(year=2024)
+    accounting.interest_post_year(year=2024)
     lines = dict(
         JournalLine.objects.filter(entry__event="interest").values_list("account", "amount")
     )

@@ -1,0 +1,214 @@
+"""Periodic ledger work (年终记账、对账): annual interest and reconciliation.
+
+Services like those of `services.py` (one transaction each), kept apart because they run
+over the whole ledger with set-based SQL, from Celery tasks on the beat schedule.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection, transaction
+
+from accounts.models import User
+from contributions.models import (
+    CreditingRate,
+    FundAccount,
+    JournalEntry,
+    ReconciliationResult,
+    ReconciliationRun,
+)
+from contributions.services import LedgerError, journal_post
+
+# --- Annual interest ---------------------------------------------------------------------
+
+# Per person and province: the balance before 1 January, and the monthly product of the
+# year's movements (a movement in month n earns 13 - n months, spec §2.3 b). The year's own
+# interest postings are left out, so the same figures serve the first posting and a true-up.
+INTEREST_DUE_SQL = """
+CREATE TEMPORARY TABLE interest_due AS
+WITH movements AS (
+    SELECT person_id, province_id, month AS value_date, account_part AS amount
+      FROM contributions_contributionrecord
+     WHERE month <= %(year_end)s
+    UNION ALL
+    SELECT person_id, province_id, value_date, amount
+      FROM contributions_personalaccountentry
+     WHERE value_date <= %(year_end)s
+       AND NOT (kind IN ('interest', 'interest_adjustment') AND interest_year = %(year)s)
+), balances AS (
+    SELECT person_id, province_id,
+           coalesce(sum(amount) FILTER (WHERE value_date < %(year_start)s), 0) AS opening,
+           coalesce(sum(amount * (13 - extract(month FROM value_date)))
+                    FILTER (WHERE value_date >= %(year_start)s), 0) AS product
+      FROM movements
+     GROUP BY person_id, province_id
+), due AS (
+    -- numeric round() is half away from zero: half up for these non-negative amounts.
+    SELECT person_id, province_id,
+           round(%(rate)s * opening + %(rate)s * product / 12, 2) AS interest
+      FROM balances
+), posted AS (
+    SELECT person_id, province_id, sum(amount) AS amount,
+           bool_or(kind = 'interest_adjustment') AS adjusted,
+           bool_or(kind = 'interest' AND is_provisional) AS provisional
+      FROM contributions_personalaccountentry
+     WHERE interest_year = %(year)s AND kind IN ('interest', 'interest_adjustment')
+     GROUP BY person_id, province_id
+)
+SELECT due.person_id, due.province_id,
+       CASE WHEN posted.person_id IS NULL THEN 'interest' ELSE 'interest_adjustment' END AS kind,
+       due.interest - coalesce(posted.amount, 0) AS amount
+  FROM due LEFT JOIN posted USING (person_id, province_id)
+ WHERE (posted.person_id IS NULL AND due.interest <> 0)
+    OR (posted.provisional AND NOT posted.adjusted AND NOT %(provisional)s
+        AND due.interest <> posted.amount)
+"""
+
+INTEREST_INSERT_SQL = """
+INSERT INTO contributions_personalaccountentry
+    (person_id, province_id, kind, amount, value_date, interest_year, rate, is_provisional,
+     journal_entry_id, reason, posted_at)
+SELECT due.person_id, due.province_id, due.kind, due.amount, %(year_end)s, %(year)s, %(rate)s,
+       due.kind = 'interest' AND %(provisional)s, entries.entry_id, '', now()
+  FROM interest_due AS due
+  JOIN (SELECT unnest(%(provinces)s::text[]) AS province_id,
+               unnest(%(entries)s::bigint[]) AS entry_id) AS entries USING (province_id)
+"""
+
+
+@dataclass(frozen=True)
+class InterestPosting:
+    year: int
+    rate: Decimal
+    is_provisional: bool
+    accounts: int
+    amount_by_province: dict[str, Decimal]
+
+
+def crediting_rate_for(year: int) -> tuple[Decimal, bool]:
+    """The crediting rate of `year` and whether it is provisional (spec Decisions).
+
+    A year without a rate uses the latest published one, provisionally.
+    """
+    rate = CreditingRate.objects.filter(year=year).first()
+    if rate is not None:
+        return rate.rate, rate.is_provisional
+    latest = (
+        CreditingRate.objects.filter(year__lt=year, is_provisional=False).order_by("-year").first()
+    )
+    if latest is None:
+        raise LedgerError("no_crediting_rate", f"no crediting rate published up to {year}")
+    return latest.rate, True
+
+
+def interest_post_year(*, year: int, posted_by: User | None = None) -> InterestPosting:
+    """Credit a year's interest (记账利息) to every personal account, once.
+
+    Monthly-product method at year end. Run again after the year's rate is published, it
+    posts one true-up entry per account that was credited at a provisional rate; otherwise
+    a rerun posts nothing. One journal entry per province: Dr pooling fund, Cr account
+    liability.
+    """
+    rate, provisional = crediting_rate_for(year)
+    params = {
+        "year": year,
+        "year_start": date(year, 1, 1),
+        "year_end": date(year, 12, 31),
+        "rate": rate,
+        "provisional": provisional,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('interest:' || %s))", [str(year)])
+        cursor.execute(INTEREST_DUE_SQL, params)
+        cursor.execute(
+            "SELECT province_id, sum(amount), count(*) FROM interest_due GROUP BY province_id"
+        )
+        totals = {province: (amount, count) for province, amount, count in cursor.fetchall()}
+        entries = {
+            province: journal_post(
+                event=JournalEntry.Event.INTEREST,
+                description=f"interest {year} at {rate * 100:.2f} %"
+                + (" (provisional)" if provisional else ""),
+                posted_by=posted_by,
+                lines=[
+                    (province, FundAccount.POOLING_FUND, amount),
+                    (province, FundAccount.ACCOUNT_LIABILITY, -amount),
+                ],
+            ).pk
+            for province, (amount, _) in totals.items()
+            if amount != 0
+        }
+        cursor.execute(
+            INTEREST_INSERT_SQL,
+            {**params, "provinces": list(entries), "entries": list(entries.values())},
+        )
+        # Dropped here, not ON COMMIT: a caller's outer transaction may post another year.
+        cursor.execute("DROP TABLE interest_due")
+    return InterestPosting(
+        year=year,
+        rate=rate,
+        is_provisional=provisional,
+        accounts=sum(count for province, (_, count) in totals.items() if province in entries),
+        amount_by_province={province: totals[province][0] for province in entries},
+    )
+
+
+# --- Reconciliation ----------------------------------------------------------------------
+
+SUBLEDGER_TOTALS_SQL = """
+SELECT province_id, 'account_liability', sum(amount) FROM (
+    SELECT province_id, account_part AS amount FROM contributions_contributionrecord
+    UNION ALL
+    SELECT province_id, amount FROM contributions_personalaccountentry
+) AS accounts GROUP BY province_id
+UNION ALL
+SELECT item.province_id, 'suspense', sum(item.pooling_part + item.account_part)
+  FROM contributions_suspenseitem AS item
+  LEFT JOIN contributions_suspensereinstatement AS done ON done.item_id = item.id
+ WHERE done.id IS NULL
+ GROUP BY item.province_id
+"""
+
+CONTROL_TOTALS_SQL = """
+SELECT province_id, account, -sum(amount)
+  FROM contributions_journalline
+ WHERE account IN ('account_liability', 'suspense')
+ GROUP BY province_id, account
+"""
+
+
+def ledger_reconcile() -> ReconciliationRun:
+    """Prove, per province, that the sub-ledger equals the journal's control accounts (对账).
+
+    Personal accounts against the account liability; unreinstated suspense items against
+    the suspense account. Every pair is recorded; a difference counts as a discrepancy.
+    """
+    outermost = not connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cursor:
+        if outermost:
+            # One snapshot for both sides, so postings in flight cannot fake a difference.
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute(SUBLEDGER_TOTALS_SQL)
+        subledger = {(p, a): total for p, a, total in cursor.fetchall()}
+        cursor.execute(CONTROL_TOTALS_SQL)
+        control = {(p, a): total for p, a, total in cursor.fetchall()}
+        zero = Decimal("0.00")
+        results = [
+            ReconciliationResult(
+                province_id=province,
+                account=account,
+                subledger_total=subledger.get((province, account), zero),
+                control_total=control.get((province, account), zero),
+                difference=subledger.get((province, account), zero)
+                - control.get((province, account), zero),
+            )
+            for province, account in sorted(subledger.keys() | control.keys())
+        ]
+        run = ReconciliationRun.objects.create(
+            discrepancies=sum(1 for result in results if result.difference != 0)
+        )
+        for result in results:
+            result.run = run
+        ReconciliationResult.objects.bulk_create(results)
+    return run
