@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from accounts.models import AccessLog, Agency, ApiClient, ApiKey, Province, User
 from accounts.services import KeyLimitReached, api_key_issue, api_key_revoke
+from portal.admin import ReadOnlyInline
 
 
 @admin.register(Province)
@@ -46,15 +47,9 @@ class AccessLogAdmin(admin.ModelAdmin):
         return False
 
 
-class ApiKeyInline(admin.TabularInline):
+class ApiKeyInline(ReadOnlyInline):
     model = ApiKey
     fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(ApiClient)

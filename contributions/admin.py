@@ -30,7 +30,7 @@ from contributions.models import (
 )
 from contributions.rules import Month
 from contributions.services import LedgerError
-from portal.admin import action_confirmation
+from portal.admin import ReadOnlyInline, action_confirmation
 
 
 def _in_scope(request: HttpRequest, queryset: QuerySet, field: str = "province") -> QuerySet:
@@ -83,16 +83,10 @@ class CreditingRateAdmin(admin.ModelAdmin):
     list_display = ["year", "rate", "published_on", "is_provisional"]
 
 
-class EnrolmentInline(admin.TabularInline):
+class EnrolmentInline(ReadOnlyInline):
     model = Enrolment
     fields = ["province", "scheme", "employer", "start_month", "end_month", "status"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(InsuredPerson)
@@ -274,15 +268,9 @@ class PersonalAccountEntryAdmin(LedgerAdmin):
     show_full_result_count = False
 
 
-class JournalLineInline(admin.TabularInline):
+class JournalLineInline(ReadOnlyInline):
     model = JournalLine
     fields = ["province", "account", "amount"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(JournalEntry)
@@ -347,15 +335,9 @@ class SuspenseItemAdmin(LedgerAdmin):
         return request.user.has_perm("contributions.reinstate_suspenseitem")
 
 
-class ReconciliationResultInline(admin.TabularInline):
+class ReconciliationResultInline(ReadOnlyInline):
     model = ReconciliationResult
     fields = ["province", "account", "subledger_total", "control_total", "difference"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 @admin.register(ReconciliationRun)

@@ -7,6 +7,19 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent, never added, changed or removed there."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return list(self.fields)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 def action_confirmation(
     model_admin: admin.ModelAdmin,
     request: HttpRequest,

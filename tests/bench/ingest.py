@@ -21,25 +21,18 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import psutil
 import psycopg
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.common import ROOT, database_url, manage
+
 PROVINCES = {"11": "110101", "31": "310101"}
 MONTHS = [f"2024-{m:02d}" for m in range(1, 13)] + [f"2025-{m:02d}" for m in range(1, 11)]
 BATCH_ROWS = 10_000
 WEB_WORKERS = 2
-
-
-def _server_url(database: str) -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    parts = urllib.parse.urlsplit(base)
-    return urllib.parse.urlunsplit(parts._replace(path=f"/{database}"))
 
 
 def _env(database_url: str) -> dict[str, str]:
@@ -53,18 +46,6 @@ def _env(database_url: str) -> dict[str, str]:
         LOG_LEVEL="WARNING",
         API_RATE_CLIENT="100000/min",
     )
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return result.stdout
 
 
 def _persons(persons_per_province: int) -> list[tuple[str, str]]:
@@ -196,20 +177,20 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8799)
     args = parser.parse_args()
     database = "portal_bench_ingest"
-    admin_url = _server_url("postgres")
+    admin_url = database_url("postgres")
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {database}")
         admin.execute(f"CREATE DATABASE {database}")
-    env = _env(_server_url(database))
-    _manage(env, "migrate", "--noinput")
+    env = _env(database_url(database))
+    manage(env, "migrate", "--noinput")
     keys = {
-        province: _manage(env, "create_api_client", "--province", province, "--name", "bench")
+        province: manage(env, "create_api_client", "--province", province, "--name", "bench")
         .strip()
         .splitlines()[-1]
         for province in PROVINCES
     }
     people = _persons(args.persons)
-    with psycopg.connect(_server_url(database)) as conn:
+    with psycopg.connect(database_url(database)) as conn:
         _register_persons(conn, people)
         copied, copy_seconds = _copy_rows(conn, people)
         conn.execute("TRUNCATE contributions_contributionrecord CASCADE")
@@ -245,7 +226,7 @@ def main() -> int:
     if failures:
         print("API ingest failed:", *failures, sep="\n")
         return 1
-    with psycopg.connect(_server_url(database)) as conn:
+    with psycopg.connect(database_url(database)) as conn:
         posted = conn.execute("SELECT count(*) FROM contributions_contributionrecord").fetchone()[0]
     summary = {
         "rows": copied,

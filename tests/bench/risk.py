@@ -15,44 +15,28 @@ import os
 import subprocess
 import sys
 import time
-import urllib.parse
 import uuid
 from collections import defaultdict
 from pathlib import Path
 
 import psycopg
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.common import ROOT, database_url, manage
+
 DATABASE = "portal_bench_risk"
-
-
-def _url(database: str) -> str:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    return urllib.parse.urlunsplit(urllib.parse.urlsplit(base)._replace(path=f"/{database}"))
-
-
-def _manage(env: dict[str, str], *args: str) -> str:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=100_000)
     args = parser.parse_args()
-    with psycopg.connect(_url("postgres"), autocommit=True) as admin:
+    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
         admin.execute(f"CREATE DATABASE {DATABASE}")
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     env = dict(
         os.environ,
-        DATABASE_URL=_url(DATABASE),
+        DATABASE_URL=database_url(DATABASE),
         PORTAL_ENVIRONMENT="development",
         DEBUG="false",
         LOG_LEVEL="WARNING",
@@ -60,13 +44,13 @@ def main() -> int:
     )
     truth_path = ROOT / "var" / "bench-risk-truth.jsonl"
     truth_path.parent.mkdir(exist_ok=True)
-    _manage(env, "migrate", "--noinput")
+    manage(env, "migrate", "--noinput")
     started = time.monotonic()
-    _manage(env, "generate_nation", f"--persons={args.persons}", "--seed=1",
+    manage(env, "generate_nation", f"--persons={args.persons}", "--seed=1",
             f"--anomalies={truth_path}")  # fmt: skip
     nation_seconds = time.monotonic() - started
 
-    with psycopg.connect(_url(DATABASE), autocommit=True) as conn:
+    with psycopg.connect(database_url(DATABASE), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
         rows = conn.execute("SELECT count(*) FROM contributions_contributionrecord").fetchone()[0]
         started = time.monotonic()
@@ -102,7 +86,7 @@ def main() -> int:
     try:
         time.sleep(5)  # let both workers connect before the run is dispatched
         started = time.monotonic()
-        summary = json.loads(_manage(env, "screen", "--wait", "--timeout=3600").strip())
+        summary = json.loads(manage(env, "screen", "--wait", "--timeout=3600").strip())
         screen_seconds = time.monotonic() - started
     finally:
         for worker in workers:
@@ -129,7 +113,7 @@ def main() -> int:
 
 def _recall(truth_path: Path) -> dict[str, float]:
     truth = [json.loads(line) for line in truth_path.read_text(encoding="utf-8").splitlines()]
-    with psycopg.connect(_url(DATABASE)) as conn:
+    with psycopg.connect(database_url(DATABASE)) as conn:
         flagged = set(
             conn.execute(
                 "SELECT f.rule_id, coalesce(p.id_number, f.subject) FROM risk_riskflag f "

@@ -6,27 +6,12 @@ import pytest
 from contributions import selectors, services
 from contributions.models import ContributionRecord
 from contributions.rules import Month
+from tests.factories import paid_months
 
 pytestmark = pytest.mark.django_db
 
 LI = "110101199003071233"
 AS_OF = date(2026, 11, 30)
-
-
-def _months(person, province: str, start: Month, count: int) -> list[ContributionRecord]:
-    return [
-        ContributionRecord(
-            person=person,
-            province_id=province,
-            scheme="flexible",
-            month=(start + i).first_day(),
-            base=Decimal("5000"),
-            pooling_part=Decimal("600.00"),
-            account_part=Decimal("400.00"),
-            kind="regular",
-        )
-        for i in range(count)
-    ]
 
 
 @pytest.fixture
@@ -36,9 +21,8 @@ def li():
 
 def test_the_record_counts_months_by_province_and_finds_gaps(li):
     # GIVEN 2020-01..2020-12 in Guangdong, then 2021-04..2021-09 in Shanghai
-    ContributionRecord.objects.bulk_create(
-        _months(li, "44", Month(2020, 1), 12) + _months(li, "31", Month(2021, 4), 6)
-    )
+    paid_months(li, "44", Month(2020, 1), 12, base="5000")
+    paid_months(li, "31", Month(2021, 4), 6, base="5000")
     record = selectors.person_record(person_id=li.pk, as_of=AS_OF)
     assert record.months_by_province == {"31": 6, "44": 12}
     assert record.contribution_months == 18
@@ -47,9 +31,8 @@ def test_the_record_counts_months_by_province_and_finds_gaps(li):
 
 
 def test_overlapping_months_in_two_provinces_count_once(li):
-    ContributionRecord.objects.bulk_create(
-        _months(li, "44", Month(2020, 1), 12) + _months(li, "31", Month(2020, 10), 6)
-    )
+    paid_months(li, "44", Month(2020, 1), 12, base="5000")
+    paid_months(li, "31", Month(2020, 10), 6, base="5000")
     record = selectors.person_record(person_id=li.pk, as_of=AS_OF)
     assert record.contribution_months == 15
 
@@ -67,7 +50,7 @@ def test_a_reversed_month_leaves_the_record_but_not_the_balance(li):
 
 
 def test_the_balance_at_a_date_ignores_later_months(li):
-    ContributionRecord.objects.bulk_create(_months(li, "44", Month(2020, 1), 12))
+    paid_months(li, "44", Month(2020, 1), 12, base="5000")
     assert selectors.account_balance(person_id=li.pk, as_of=date(2020, 6, 30)) == Decimal("2400.00")
 
 
@@ -80,8 +63,7 @@ def test_the_record_takes_the_same_number_of_queries_for_1_or_40_years(
     per_province = years * 12 // len(provinces)
     rows = []
     for i, province in enumerate(provinces):
-        rows += _months(li, province, Month(1986, 1) + i * per_province, per_province)
-    ContributionRecord.objects.bulk_create(rows)
+        rows += paid_months(li, province, Month(1986, 1) + i * per_province, per_province)
     with django_assert_num_queries(5):
         record = selectors.person_record(person_id=li.pk, as_of=AS_OF)
     assert record.contribution_months == len(rows)

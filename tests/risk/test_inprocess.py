@@ -16,6 +16,7 @@ from contributions.nation import id_check_digit
 from contributions.rules import Month
 from contributions.services import BatchRejected, ContributionRow, LedgerError
 from risk.models import RiskFlag, RiskRule
+from tests.factories import paid_months
 
 pytestmark = pytest.mark.django_db
 
@@ -26,22 +27,6 @@ def _person(birth: str, sex: str, hukou: str) -> InsuredPerson:
     return services.person_upsert(
         id_number=body + id_check_digit(body), name="测试", hukou_province=hukou
     )[0]
-
-
-def _paid_months(person: InsuredPerson, start: Month, count: int) -> None:
-    ContributionRecord.objects.bulk_create(
-        ContributionRecord(
-            person=person,
-            province_id=person.hukou_province_id,
-            scheme="flexible",
-            month=(start + i).first_day(),
-            base=Decimal("8000"),
-            pooling_part=Decimal("960.00"),
-            account_part=Decimal("640.00"),
-            kind="regular",
-        )
-        for i in range(count)
-    )
 
 
 def _post(person: InsuredPerson, month: str) -> None:
@@ -148,7 +133,7 @@ def test_rv_09_retiring_before_the_earliest_month_is_blocked_by_rk_12():
     """GIVEN a man born 1970-06 (statutory 2031-11, earliest 2030-06) with 200 months
     WHEN he asks to retire in 2030-05 THEN RK-12 refuses; 2030-06 is approved."""
     person = _person("19700601", "M", "11")
-    _paid_months(person, Month(2010, 1), 200)
+    paid_months(person, person.hukou_province_id, Month(2010, 1), 200)
     with pytest.raises(LedgerError) as caught:
         services.person_retire(person=person, month=Month(2030, 5))
     assert caught.value.code == "RK-12"
@@ -158,7 +143,7 @@ def test_rv_09_retiring_before_the_earliest_month_is_blocked_by_rk_12():
 
 def test_fw_06_185_months_are_not_enough_in_2030():
     person = _person("19700601", "M", "11")
-    _paid_months(person, Month(2010, 1), 185)
+    paid_months(person, person.hukou_province_id, Month(2010, 1), 185)
     with pytest.raises(LedgerError) as caught:
         services.person_retire(person=person, month=Month(2030, 6))
     assert caught.value.code == "RK-19"
@@ -167,17 +152,17 @@ def test_fw_06_185_months_are_not_enough_in_2030():
 
 def test_pn_05_179_months_retiring_in_2027_are_refused_and_180_accepted():
     short = _person("19650101", "M", "11")
-    _paid_months(short, Month(2010, 1), 179)
+    paid_months(short, short.hukou_province_id, Month(2010, 1), 179)
     with pytest.raises(LedgerError, match="RK-19"):
         services.person_retire(person=short, month=Month(2027, 6))
     enough = _person("19650102", "M", "11")
-    _paid_months(enough, Month(2010, 1), 180)
+    paid_months(enough, enough.hukou_province_id, Month(2010, 1), 180)
     services.person_retire(person=enough, month=Month(2027, 6))
 
 
 def test_a_special_route_may_retire_before_the_earliest_month():
     person = _person("19700601", "M", "11")
-    _paid_months(person, Month(2010, 1), 200)
+    paid_months(person, person.hukou_province_id, Month(2010, 1), 200)
     services.person_retire(person=person, month=Month(2029, 1), special_route=True)
 
 
@@ -185,7 +170,7 @@ def test_the_admin_shows_a_blocking_rule_and_changes_nothing(client):
     call_command("seed_demo")
     client.force_login(User.objects.get(username="admin"))
     person = _person("19650101", "M", "11")
-    _paid_months(person, Month(2010, 1), 100)
+    paid_months(person, person.hukou_province_id, Month(2010, 1), 100)
     response = client.post(
         "/admin/contributions/insuredperson/",
         {

@@ -4,34 +4,18 @@ import io
 import json
 import signal
 import time
-from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 
-from contributions.models import ContributionRecord, InsuredPerson
+from contributions.models import InsuredPerson
 from contributions.rules import Month
 from risk import services as risk_services
 from risk.models import RiskFlag, ScreeningRun
 from tests.conftest import start_worker, stop_worker
+from tests.factories import paid_months
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def _overlap(person: InsuredPerson, province: str, start: Month, months: int) -> None:
-    ContributionRecord.objects.bulk_create(
-        ContributionRecord(
-            person=person,
-            province_id=province,
-            scheme="flexible",
-            month=(start + i).first_day(),
-            base=Decimal("8000"),
-            pooling_part=Decimal("960.00"),
-            account_part=Decimal("640.00"),
-            kind="regular",
-        )
-        for i in range(months)
-    )
 
 
 @pytest.fixture
@@ -40,14 +24,14 @@ def ledger_with_overlaps():
     call_command("generate_nation", "--persons=120", "--seed=3", "--as-of=2025-06")
     doubled = list(InsuredPerson.objects.order_by("pk")[:3])
     for person in doubled:
-        _overlap(person, "44", Month(2020, 10), 3)
-        _overlap(person, "31", Month(2020, 10), 3)
+        paid_months(person, "44", Month(2020, 10), 3)
+        paid_months(person, "31", Month(2020, 10), 3)
     return doubled
 
 
 def _screen(*args: str) -> dict:
     out = io.StringIO()
-    call_command("screen", "--wait", "--timeout=120", *args, stdout=out)
+    call_command("screen", "--wait", "--timeout=300", *args, stdout=out)
     return json.loads(out.getvalue())
 
 
@@ -80,7 +64,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes_with_the_same
     fast_redelivery = {"CELERY_VISIBILITY_TIMEOUT": "3"}
     first = start_worker("kill-a@localhost", queue=own_queue, concurrency=1, **fast_redelivery)
     run = risk_services.screening_start(rule_codes=["RK-02"])
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while ScreeningRun.objects.get(pk=run.pk).slices_done < 3:
         assert time.monotonic() < deadline, "the first worker made no progress"
         time.sleep(0.02)
@@ -90,7 +74,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes_with_the_same
 
     second = start_worker("kill-b@localhost", queue=own_queue, **fast_redelivery)
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 240
         while (run := ScreeningRun.objects.get(pk=run.pk)).status != "completed":
             assert time.monotonic() < deadline, f"run still {run.status}"
             time.sleep(0.5)
@@ -105,7 +89,7 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes_with_the_same
     rerun = risk_services.screening_start(rule_codes=["RK-02"])
     rerun_worker = start_worker("kill-c@localhost", queue=own_queue)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while (rerun := ScreeningRun.objects.get(pk=rerun.pk)).status != "completed":
             assert time.monotonic() < deadline
             time.sleep(0.3)
