@@ -58,18 +58,20 @@ class PersonRecord:
         return len({paid.month for paid in self.months})
 
 
-def account_balance(*, person_id: int, as_of: date) -> Decimal:
-    """Personal-account balance (个人账户余额) at the end of `as_of`.
+def account_balance(*, person_id: int, as_of: date, province: str | None = None) -> Decimal:
+    """Personal-account balance (个人账户余额) at the end of `as_of`, everywhere or in one
+    province.
 
     Contribution credits are the records' account parts (reversals included, negative);
     every other movement is a personal-account entry.
     """
-    credits = ContributionRecord.objects.filter(person_id=person_id, month__lte=as_of).aggregate(
+    where = {"person_id": person_id} | ({"province_id": province} if province else {})
+    credits = ContributionRecord.objects.filter(**where, month__lte=as_of).aggregate(
         total=Sum("account_part")
     )["total"]
-    entries = PersonalAccountEntry.objects.filter(
-        person_id=person_id, value_date__lte=as_of
-    ).aggregate(total=Sum("amount"))["total"]
+    entries = PersonalAccountEntry.objects.filter(**where, value_date__lte=as_of).aggregate(
+        total=Sum("amount")
+    )["total"]
     return (credits or Decimal("0.00")) + (entries or Decimal("0.00"))
 
 

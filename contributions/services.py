@@ -177,7 +177,7 @@ def enrolment_open(
         ).exists(),
         settings=settings,
     )
-    _raise_blocking(findings, settings, province, person.pk)
+    risk_enforce(findings, settings, province, person.pk)
     return Enrolment.objects.create(
         person=person,
         province_id=province,
@@ -189,11 +189,20 @@ def enrolment_open(
     )
 
 
-def _raise_blocking(
-    findings: list[Finding], settings: dict[str, RuleSetting], province: str, person_id: int
+def risk_enforce(
+    findings: list[Finding],
+    settings: dict[str, RuleSetting],
+    province: str,
+    person_id: int,
+    subject: str | None = None,
 ) -> None:
+    """Settle in-process findings: file the warnings, refuse the action on a blocking one."""
     blocking = risk_services.inprocess_settle(
-        findings=findings, settings=settings, province=province, person_id=person_id
+        findings=findings,
+        settings=settings,
+        province=province,
+        person_id=person_id,
+        subject=subject,
     )
     if blocking:
         raise LedgerError(blocking[0].code, blocking[0].message)
@@ -222,7 +231,7 @@ def person_retire(
             special_route=special_route,
             settings=settings,
         )
-        _raise_blocking(findings, settings, province=person.hukou_province_id, person_id=person.pk)
+        risk_enforce(findings, settings, province=person.hukou_province_id, person_id=person.pk)
         person.status = InsuredPerson.Status.RETIRED
         person.retired_on = month.first_day()
         person.retirement_route = "special" if special_route else "statutory"

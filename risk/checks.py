@@ -7,11 +7,12 @@ rule's severity, applied by `risk.services.inprocess_settle`.
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from contributions import rules
 from contributions.rules import Month
-from transfers.rules import needs_temporary_account
+from transfers.rules import POOLING_TOLERANCE, needs_temporary_account, pooling_mismatch
 
 # Temporary accounts exist since 国办发〔2009〕66号; earlier enrolments are not converted.
 TEMPORARY_ACCOUNTS_FROM = Month(2010, 1)
@@ -153,3 +154,59 @@ def retirement_checks(
             )
         )
     return findings
+
+
+def transfer_in_checks(
+    *,
+    sheet_months: set[Month],
+    local_months: set[Month],
+    settings: dict[str, RuleSetting],
+) -> list[Finding]:
+    """RK-16: the information sheet's months intersect months already paid where it goes."""
+    overlap = sorted(sheet_months & local_months)
+    if not _on(settings, "RK-16") or not overlap:
+        return []
+    period = f"{overlap[0]}..{overlap[-1]}"
+    return [
+        Finding(
+            "RK-16",
+            f"RK-16: {len(overlap)} month(s) of the information sheet ({period}) are also "
+            "paid in the receiving province; transfer first, then clean up (先转后清)",
+            period,
+        )
+    ]
+
+
+def funds_received_checks(
+    *, received: Decimal, expected: Decimal, settings: dict[str, RuleSetting]
+) -> list[Finding]:
+    """RK-18: the pooling funds received differ from the information sheet's amount."""
+    rk18 = _on(settings, "RK-18")
+    if not rk18:
+        return []
+    tolerance = Decimal(str(rk18.parameters.get("tolerance", POOLING_TOLERANCE)))
+    if not pooling_mismatch(received=received, expected=expected, tolerance=tolerance):
+        return []
+    return [
+        Finding(
+            "RK-18",
+            f"RK-18: pooling funds received {received} differ from the {expected} due by "
+            f"more than {tolerance}",
+            "funds",
+        )
+    ]
+
+
+def step_deadline_checks(
+    *, step: str, done_on: date, deadline: date | None, settings: dict[str, RuleSetting]
+) -> list[Finding]:
+    """RK-23: a transfer step done after its last working day."""
+    if not _on(settings, "RK-23") or deadline is None or done_on <= deadline:
+        return []
+    return [
+        Finding(
+            "RK-23",
+            f"RK-23: the step was due by {deadline} and was done on {done_on}",
+            step,
+        )
+    ]

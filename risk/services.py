@@ -266,8 +266,12 @@ def inprocess_settle(
     settings: dict[str, RuleSetting],
     province: str,
     person_id: int | None,
+    subject: str | None = None,
 ) -> list[Finding]:
-    """File a flag for each warning; return the findings that block the action."""
+    """File a flag for each warning; return the findings that block the action.
+
+    The flags are about the person unless another `subject` is named (e.g. a transfer).
+    """
     blocking = [f for f in findings if settings[f.code].severity == RiskRule.Severity.BLOCK]
     warnings = [f for f in findings if f not in blocking]
     if warnings:
@@ -278,7 +282,7 @@ def inprocess_settle(
                 hits=[
                     Hit(
                         province=province,
-                        subject=f"person:{person_id}",
+                        subject=subject or f"person:{person_id}",
                         person_id=person_id,
                         period=finding.period,
                         evidence={"message": finding.message, "stage": "in_process"},

@@ -7,7 +7,7 @@ refer to the domain specification; open readings are listed in docs/rules.md.
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Final, Literal, get_args
 
@@ -306,3 +306,42 @@ def duplicate_period_resolution(
         refund=round_fen(refund),
         distinct_months=len(a.months | b.months),
     )
+
+
+# --------------------------------------------------------------------------------------
+# Procedure time limits (§3.5), in working days (工作日)
+# --------------------------------------------------------------------------------------
+
+# Each office step of 国办发〔2009〕66号 has 15 working days; the sending office's written
+# notice of non-transferable periods has 10 (人社厅发〔2019〕94号).
+STEP_WORKING_DAYS: Final = 15
+NOTICE_WORKING_DAYS: Final = 10
+
+
+def is_working_day(day: date, exceptions: Mapping[date, bool]) -> bool:
+    """Monday to Friday, unless the published calendar says otherwise for that day.
+
+    ``exceptions`` maps public holidays (False) and adjusted working weekends (调休, True).
+    """
+    return exceptions.get(day, day.weekday() < 5)
+
+
+def add_working_days(start: date, days: int, exceptions: Mapping[date, bool]) -> date:
+    """The last day of a time limit of ``days`` working days counted from the day after
+    ``start`` (the day of receipt itself does not count)."""
+    if days < 1:
+        raise ValueError(f"a time limit is at least one working day, got {days}")
+    day, counted = start, 0
+    while counted < days:
+        day += timedelta(days=1)
+        counted += is_working_day(day, exceptions)
+    return day
+
+
+# Pooling funds received may differ from the information sheet by at most this much (RK-18).
+POOLING_TOLERANCE: Final = Decimal("1.00")
+
+
+def pooling_mismatch(*, received: Decimal, expected: Decimal, tolerance: Decimal) -> bool:
+    """Whether the pooling funds received differ from the sheet by more than the tolerance."""
+    return abs(received - expected) > tolerance

@@ -1,0 +1,351 @@
+"""The transfer workflow (§3.5) on the real ledger: steps, amounts, journal, in-process rules."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.db.models import Sum
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from contributions.accounting import ledger_reconcile
+from contributions.models import (
+    ContributionBatch,
+    ContributionRecord,
+    InsuredPerson,
+    JournalLine,
+)
+from contributions.rules import Month
+from contributions.selectors import account_balance
+from contributions.services import LedgerError
+from risk import services as risk_services
+from risk.detectors import _transfer_step_overdue
+from risk.models import BackPaymentEvidence, RiskFlag, RiskRule
+from risk.registry import BatchContext
+from tests.factories import paid_months
+from transfers import services as transfers
+from transfers.models import Transfer
+from transfers.selectors import deadline_after
+
+pytestmark = pytest.mark.django_db
+
+HENAN, SHANGHAI = "41", "31"
+
+
+@pytest.fixture
+def mover(li) -> InsuredPerson:
+    """Li (hukou Henan, now enrolled in Shanghai) with the TR-01 history in Henan."""
+    for start, count, base in [
+        (Month(1996, 1), 12, "3000"),
+        (Month(1997, 1), 12, "3200"),
+        (Month(1998, 1), 12, "3500"),
+        (Month(2015, 1), 12, "5000"),
+        (Month(2016, 1), 6, "6000"),
+    ]:
+        paid_months(li, HENAN, start, count, base=base)
+    return li
+
+
+def _through_send(person: InsuredPerson, start: date = date(2026, 3, 2)) -> Transfer:
+    transfer = transfers.transfer_apply(
+        person=person, from_province=HENAN, to_province=SHANGHAI, applied_on=start
+    )
+    transfer = transfers.transfer_accept(transfer=transfer, on=date(2026, 3, 5))
+    return transfers.transfer_send(transfer=transfer, on=date(2026, 3, 10))
+
+
+def _differences() -> dict:
+    """Reconciliation differences per province and account: a transfer changes none."""
+    run = ledger_reconcile()
+    return {(r.province_id, r.account): r.difference for r in run.results.exclude(difference=0)}
+
+
+def _clearing() -> Decimal:
+    """Transfer clearing across all provinces: zero once funds received match funds sent."""
+    lines = JournalLine.objects.filter(account="transfer_clearing")
+    return lines.aggregate(t=Sum("amount"))["t"] or Decimal(0)
+
+
+def _flags(code: str) -> list[RiskFlag]:
+    return list(RiskFlag.objects.filter(rule_id=code))
+
+
+# --- The working-day calendar ----------------------------------------------------------------
+
+
+def test_fifteen_working_days_skip_the_national_day_week_and_count_the_adjusted_saturday():
+    """From 2026-09-30: 1–7 October are holidays and Saturday 10 October is a working day,
+    so the 15th working day is 27 October (Monday to Friday alone would give 21 October)."""
+    assert deadline_after(date(2026, 9, 30), 15) == date(2026, 10, 27)
+
+
+def test_a_year_without_a_published_calendar_counts_monday_to_friday():
+    # Friday 2027-12-31 + 15 working days, no 2027/2028 arrangements entered.
+    assert deadline_after(date(2027, 12, 31), 15) == date(2028, 1, 21)
+
+
+# --- The whole procedure -----------------------------------------------------------------------
+
+
+def test_a_transfer_moves_the_account_and_tr_01_pooling_funds_and_keeps_the_ledger_true(mover):
+    before = account_balance(person_id=mover.pk, as_of=date(2026, 12, 31))
+    differences_before = _differences()
+    transfer = _through_send(mover)
+    # TR-01: Σ bases since 1998 = 42 000 + 60 000 + 36 000 = 138 000 → 16 560.00.
+    assert transfer.pooling_amount == Decimal("16560.00")
+    assert transfer.account_amount == before == Decimal("16992.00")
+    assert transfer.step_deadline == date(2026, 3, 31)
+    transfer = transfers.transfer_funds_receive(
+        transfer=transfer, on=date(2026, 3, 16), pooling_received=Decimal("16560.00")
+    )
+    transfer = transfers.transfer_complete(transfer=transfer, on=date(2026, 3, 20))
+
+    assert transfer.status == Transfer.Status.COMPLETED
+    assert transfer.step_deadline is None
+    assert [s.status for s in transfer.steps.all()] == [
+        "applied",
+        "accepted",
+        "sent",
+        "funds_received",
+        "completed",
+    ]
+    assert account_balance(person_id=mover.pk, as_of=date(2026, 12, 31), province=HENAN) == 0
+    assert account_balance(
+        person_id=mover.pk, as_of=date(2026, 12, 31), province=SHANGHAI
+    ) == Decimal("16992.00")
+    pooling = dict(
+        JournalLine.objects.filter(account="pooling_fund", entry__event="transfer")
+        .values_list("province_id")
+        .annotate(Sum("amount"))
+    )
+    assert pooling == {HENAN: Decimal("16560.00"), SHANGHAI: Decimal("-16560.00")}
+    assert _clearing() == 0
+    assert _differences() == differences_before
+    assert not RiskFlag.objects.exists()
+
+
+def test_steps_out_of_order_or_before_the_previous_one_are_refused(mover):
+    transfer = transfers.transfer_apply(
+        person=mover, from_province=HENAN, to_province=SHANGHAI, applied_on=date(2026, 3, 2)
+    )
+    with pytest.raises(LedgerError) as caught:
+        transfers.transfer_send(transfer=transfer, on=date(2026, 3, 3))
+    assert caught.value.code == "wrong_step"
+    with pytest.raises(LedgerError) as caught:
+        transfers.transfer_accept(transfer=transfer, on=date(2026, 3, 1))
+    assert caught.value.code == "date_before_previous_step"
+    with pytest.raises(LedgerError) as caught:
+        transfers.transfer_reject(transfer=transfer, on=date(2026, 3, 3), reason="  ")
+    assert caught.value.code == "reason_required"
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"to_province": HENAN}, "same_province"),
+        ({"to_province": "44"}, "not_enrolled_at_destination"),
+        ({"from_province": "44"}, "nothing_to_transfer"),
+    ],
+)
+def test_an_application_that_cannot_be_taken_says_why(mover, change, code):
+    arguments = {"from_province": HENAN, "to_province": SHANGHAI} | change
+    with pytest.raises(LedgerError) as caught:
+        transfers.transfer_apply(person=mover, applied_on=date(2026, 3, 2), **arguments)
+    assert caught.value.code == code
+    assert not Transfer.objects.exists()
+
+
+def test_one_transfer_at_a_time_and_none_for_a_pensioner(mover):
+    transfers.transfer_apply(
+        person=mover, from_province=HENAN, to_province=SHANGHAI, applied_on=date(2026, 3, 2)
+    )
+    with pytest.raises(LedgerError) as caught:
+        transfers.transfer_apply(
+            person=mover, from_province=HENAN, to_province=SHANGHAI, applied_on=date(2026, 3, 3)
+        )
+    assert caught.value.code == "transfer_in_flight"
+    InsuredPerson.objects.filter(pk=mover.pk).update(status="retired", retired_on="2026-01-01")
+    mover.refresh_from_db()
+    with pytest.raises(LedgerError) as caught:
+        transfers.transfer_apply(
+            person=mover, from_province=HENAN, to_province=SHANGHAI, applied_on=date(2026, 3, 3)
+        )
+    assert caught.value.code == "not_active"
+
+
+def test_a_rejection_ends_the_transfer_with_its_reason(mover):
+    transfer = transfers.transfer_apply(
+        person=mover, from_province=HENAN, to_province=SHANGHAI, applied_on=date(2026, 3, 2)
+    )
+    transfer = transfers.transfer_reject(
+        transfer=transfer, on=date(2026, 3, 4), reason="缴费未满一个月"
+    )
+    assert (transfer.status, transfer.rejection_reason) == ("rejected", "缴费未满一个月")
+    assert not JournalLine.objects.filter(entry__event="transfer").exists()
+
+
+# --- TR-12: a lump back-payment without evidence stays behind ---------------------------------
+
+
+def _lump_back_payment(person: InsuredPerson, months: int) -> ContributionBatch:
+    """One batch back-paying `months` months of 2010 onwards in Henan (补缴)."""
+    batch = ContributionBatch.objects.create(province_id=HENAN, source="test")
+    ContributionRecord.objects.bulk_create(
+        ContributionRecord(
+            person=person,
+            province_id=HENAN,
+            scheme="flexible",
+            month=(Month(2010, 1) + i).first_day(),
+            base=Decimal("4000"),
+            pooling_part=Decimal("480.00"),
+            account_part=Decimal("320.00"),
+            kind="back_payment",
+            batch=batch,
+        )
+        for i in range(months)
+    )
+    return batch
+
+
+def test_tr_12_a_36_month_lump_without_evidence_does_not_move(mover):
+    _lump_back_payment(mover, 36)
+    transfer = _through_send(mover)
+    assert len(transfer.sheet["non_transferable"]) == 36
+    assert transfer.sheet["non_transferable"][0] == "2010-01"
+    assert transfer.pooling_amount == Decimal("16560.00")  # the lump's bases are left out
+    assert "36 month(s) stay behind" in transfer.steps.get(status="sent").note
+
+
+def test_a_lump_with_its_evidence_moves(mover):
+    batch = _lump_back_payment(mover, 36)
+    BackPaymentEvidence.objects.create(
+        person=mover,
+        batch=batch,
+        kind="legal_document",
+        document_date=date(2009, 6, 1),
+        reference="(2009)沪劳仲字第1号",
+    )
+    transfer = _through_send(mover)
+    assert transfer.sheet["non_transferable"] == []
+    assert transfer.pooling_amount == Decimal("16560.00") + Decimal("17280.00")  # 36×4000×12 %
+
+
+def test_tr_12_35_months_move_without_evidence(mover):
+    _lump_back_payment(mover, 35)
+    assert _through_send(mover).sheet["non_transferable"] == []
+
+
+# --- RK-16, RK-18, RK-23 in process ------------------------------------------------------------
+
+
+def test_rk_16_sheet_months_already_paid_locally_are_flagged_and_the_transfer_goes_on(mover):
+    paid_months(mover, SHANGHAI, Month(2016, 4), 6, base="6000")  # 2016-04..06 overlap
+    transfer = _through_send(mover)
+    assert transfer.status == "sent"
+    [flag] = _flags("RK-16")
+    assert (flag.subject, flag.period) == (f"transfer:{transfer.public_id}", "2016-04..2016-06")
+    assert flag.province_id == SHANGHAI and flag.person_id == mover.pk
+
+
+def test_rk_16_stays_quiet_without_an_overlap(mover):
+    paid_months(mover, SHANGHAI, Month(2016, 7), 6, base="6000")
+    _through_send(mover)
+    assert _flags("RK-16") == []
+
+
+@pytest.mark.parametrize(
+    ("received", "flagged"),
+    [("16560.00", False), ("16559.00", False), ("16561.00", False), ("16558.99", True)],
+)
+def test_rv_11_pooling_funds_received_are_checked_against_the_sheet(mover, received, flagged):
+    """RV-11: 16 559.00 for Σ base 138 000 is within 1.00 of 16 560.00; 16 558.99 is not."""
+    transfer = transfers.transfer_funds_receive(
+        transfer=_through_send(mover), on=date(2026, 3, 16), pooling_received=Decimal(received)
+    )
+    assert bool(_flags("RK-18")) is flagged
+    # Whatever arrived is booked; a difference shows in transfer clearing.
+    assert _clearing() == Decimal(received) - transfer.pooling_amount
+
+
+def test_rk_23_a_step_done_after_its_fifteenth_working_day_is_flagged(mover):
+    transfer = transfers.transfer_apply(
+        person=mover, from_province=HENAN, to_province=SHANGHAI, applied_on=date(2026, 3, 2)
+    )
+    assert transfer.step_deadline == date(2026, 3, 23)
+    transfers.transfer_accept(transfer=transfer, on=date(2026, 3, 23))
+    assert _flags("RK-23") == []
+    transfer.refresh_from_db()
+    transfer = transfers.transfer_send(transfer=transfer, on=date(2026, 4, 30))
+    [flag] = _flags("RK-23")
+    assert flag.period == "step:accepted"
+    assert flag.subject == f"transfer:{transfer.public_id}"
+
+
+def test_rk_23_the_notice_of_months_that_stay_behind_has_ten_working_days(mover):
+    _lump_back_payment(mover, 36)
+    transfer = transfers.transfer_apply(
+        person=mover, from_province=HENAN, to_province=SHANGHAI, applied_on=date(2026, 3, 2)
+    )
+    transfer = transfers.transfer_accept(transfer=transfer, on=date(2026, 3, 3))
+    assert transfer.notice_deadline == date(2026, 3, 17)
+    transfers.transfer_send(transfer=transfer, on=date(2026, 3, 18))
+    assert [f.period for f in _flags("RK-23")] == ["notice"]
+
+
+def test_rk_23_after_the_fact_finds_pending_steps_past_their_deadline(mover):
+    transfer = transfers.transfer_apply(
+        person=mover, from_province=HENAN, to_province=SHANGHAI, applied_on=date(2026, 3, 2)
+    )
+
+    def hits(as_of: date):
+        return _transfer_step_overdue(BatchContext(mover.pk, mover.pk, None, {}, as_of))
+
+    assert hits(date(2026, 3, 23)) == []
+    [hit] = hits(date(2026, 3, 24))
+    assert (hit.subject, hit.period, hit.province) == (
+        f"transfer:{transfer.public_id}",
+        "step:applied",
+        SHANGHAI,
+    )
+    # Done late, the same step files under the same key: one flag, not two.
+    risk_services.rules_sync()
+    risk_services.flags_file(rule=RiskRule.objects.get(pk="RK-23"), hits=hits(date(2026, 3, 24)))
+    transfers.transfer_accept(transfer=transfer, on=date(2026, 3, 24))
+    assert len(_flags("RK-23")) == 1
+
+
+# --- Money is conserved -----------------------------------------------------------------------
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    bases=st.lists(st.integers(min_value=4000, max_value=30000), min_size=1, max_size=30),
+    shortfall=st.integers(min_value=-300, max_value=300),
+)
+def test_a_transfer_conserves_money(li, bases, shortfall):
+    """Whatever the history and the amount received: every entry balances, the person's
+    account total is unchanged, and the clearing accounts net to what was received less
+    what was sent."""
+    with transaction.atomic():
+        for i, base in enumerate(bases):
+            paid_months(li, HENAN, Month(2001, 1) + i, 1, base=str(base))
+        total_before = account_balance(person_id=li.pk, as_of=date(2026, 12, 31))
+        transfer = _through_send(li)
+        received = max(transfer.pooling_amount + Decimal(shortfall) / 100, Decimal(0))
+        transfers.transfer_funds_receive(
+            transfer=transfer, on=date(2026, 3, 16), pooling_received=received
+        )
+        assert account_balance(person_id=li.pk, as_of=date(2026, 12, 31)) == total_before
+        assert not JournalLine.objects.values("entry").annotate(t=Sum("amount")).exclude(t=0)
+        pooling = dict(
+            JournalLine.objects.filter(entry__event="transfer", account="pooling_fund")
+            .values_list("province_id")
+            .annotate(Sum("amount"))
+        )
+        assert pooling.get(HENAN, 0) == transfer.pooling_amount
+        assert pooling.get(SHANGHAI, 0) == -received
+        assert _clearing() == received - transfer.pooling_amount
+        transaction.set_rollback(True)

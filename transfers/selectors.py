@@ -1,0 +1,105 @@
+"""Reads of the transfer workflow: the working-day calendar and the information sheet."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef
+
+from contributions.models import ContributionKind, ContributionRecord, ProvincePolicy, Scheme
+from contributions.rules import Month
+from risk.models import BackPaymentEvidence
+from transfers import rules
+from transfers.models import CalendarDay
+
+
+def deadline_after(start: date, working_days: int) -> date:
+    """The last day of a time limit in working days, by the published calendar."""
+    # Fifteen working days never span more than six weeks, even across the Spring Festival.
+    horizon = start + timedelta(days=working_days * 3 + 14)
+    exceptions = dict(
+        CalendarDay.objects.filter(day__gt=start, day__lte=horizon).values_list(
+            "day", "is_working_day"
+        )
+    )
+    return rules.add_working_days(start, working_days, exceptions)
+
+
+@dataclass(frozen=True)
+class InformationSheet:
+    """What the sending province sends (信息表): months that move and months that do not."""
+
+    months: list[rules.TransferMonth]
+    non_transferable: list[Month]
+
+    @property
+    def month_set(self) -> set[Month]:
+        return {m.month for m in self.months}
+
+    def as_json(self) -> dict:
+        return {
+            "months": [
+                {"month": str(m.month), "base": str(m.base), "kind": m.kind} for m in self.months
+            ],
+            "non_transferable": [str(m) for m in self.non_transferable],
+        }
+
+
+def live_records(*, person_id: int, province: str):
+    """The person's contribution records in a province that stand (not reversed)."""
+    return ContributionRecord.objects.filter(
+        person_id=person_id, province_id=province, reversed_by__isnull=True
+    ).exclude(kind=ContributionKind.REVERSAL)
+
+
+def paid_months(*, person_id: int, province: str) -> set[Month]:
+    """Months the person has standing contributions for in a province."""
+    return {
+        Month.from_date(day)
+        for day in live_records(person_id=person_id, province=province).values_list(
+            "month", flat=True
+        )
+    }
+
+
+def information_sheet(*, person_id: int, province: str, lump_months: int) -> InformationSheet:
+    """The months and bases that move out of `province`, month by month.
+
+    A lump back-payment (补缴) of `lump_months` or more in one batch moves only with its
+    evidence (人社厅发〔2019〕94号); without it, its months stay behind (spec TR-12).
+    """
+    records = live_records(person_id=person_id, province=province)
+    evidence = BackPaymentEvidence.objects.filter(
+        person_id=person_id, batch_id=OuterRef("batch_id")
+    )
+    held_back_batches = set(
+        records.filter(kind=ContributionKind.BACK_PAYMENT)
+        .values("batch_id")
+        .annotate(months=Count("month", distinct=True), proven=Exists(evidence))
+        .filter(months__gte=lump_months, proven=False)
+        .values_list("batch_id", flat=True)
+    )
+    employer_rates = dict(
+        ProvincePolicy.objects.filter(province_id=province).values_list("year", "employer_rate")
+    )
+    months, held_back = [], set()
+    for record in records.order_by("month", "pk"):
+        month = Month.from_date(record.month)
+        if record.batch_id in held_back_batches:
+            held_back.add(month)
+            continue
+        if record.is_temporary_account:
+            kind = "temporary"
+        elif record.scheme == Scheme.FLEXIBLE:
+            kind = "flexible"
+        else:
+            kind = "normal"
+        months.append(
+            rules.TransferMonth(
+                month=month,
+                base=record.base,
+                kind=kind,
+                employer_rate=employer_rates.get(month.year, Decimal(0)),
+            )
+        )
+    return InformationSheet(months=months, non_transferable=sorted(held_back))
