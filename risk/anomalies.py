@@ -32,6 +32,7 @@ from contributions.nation import id_check_digit
 from contributions.rules import Month
 from contributions.services import journal_post
 from risk.models import BenefitPayment, Certification
+from transfers.models import Transfer
 
 CASES_PER_RULE = 3
 
@@ -216,6 +217,23 @@ class _Planter:
         self.pay(person, "44", [Month(2020, 3)])  # aged 14
         self.record("RK-20", person, "2020")
 
+    def rk_23(self) -> None:
+        """A transfer application the receiving office left unanswered for weeks."""
+        person = self.person(born=Month(1986, 9), sex="F", hukou="43")
+        self.pay(person, "43", Month.range(Month(2015, 1), Month(2022, 12)))
+        Enrolment.objects.create(
+            person=person, province_id="44", scheme="flexible", start_month=date(2023, 1, 1)
+        )
+        applied = self.as_of.first_day() - timedelta(days=90)
+        Transfer.objects.create(
+            person=person,
+            from_province_id="43",
+            to_province_id="44",
+            applied_on=applied,
+            step_deadline=applied + timedelta(days=21),
+        )
+        self.record("RK-23", person, "step:applied")
+
     def rk_rc(self, province: str) -> None:
         """A contribution row never posted to the journal: the control account disagrees."""
         person = self.person(born=Month(1988, 4), sex="M", hukou=province)
@@ -239,7 +257,7 @@ class _Planter:
 
 
 CASES = ["rk_01", "rk_02", "rk_03", "rk_05", "rk_06", "rk_08", "rk_09", "rk_10", "rk_11",
-         "rk_12", "rk_15", "rk_17", "rk_19", "rk_20"]  # fmt: skip
+         "rk_12", "rk_15", "rk_17", "rk_19", "rk_20", "rk_23"]  # fmt: skip
 
 
 def plant(*, path: Path, as_of: Month) -> int:

@@ -26,6 +26,7 @@ from contributions.services import ContributionRow
 from risk.models import BackPaymentEvidence, BenefitPayment, Certification, RiskRule
 from risk.registry import REGISTRY, BatchContext, Hit
 from risk.services import flags_file, rules_sync
+from transfers.models import Transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +162,7 @@ def subjects(hits: list[Hit]) -> set[str]:
 def test_every_rule_is_declared_with_titles_stage_and_severity():
     expected = {
         "RK-01", "RK-02", "RK-03", "RK-05", "RK-06", "RK-08", "RK-09", "RK-10", "RK-11",
-        "RK-12", "RK-15", "RK-17", "RK-19", "RK-20", "RK-RC",
+        "RK-12", "RK-15", "RK-17", "RK-19", "RK-20", "RK-23", "RK-RC",
     }  # fmt: skip
     assert expected <= {code for code, spec in REGISTRY.items() if spec.batch is not None}
     for code in expected:
@@ -902,6 +903,18 @@ def _scope_rk20() -> InsuredPerson:
     return who
 
 
+def _scope_rk23() -> InsuredPerson:
+    who = person(date(1986, 9, 1), hukou="41")
+    Transfer.objects.create(
+        person=who,
+        from_province_id="41",
+        to_province_id="44",
+        applied_on=date(2026, 9, 1),
+        step_deadline=date(2026, 9, 22),
+    )
+    return who
+
+
 def _scope_rkrc() -> InsuredPerson:
     who = person(date(1980, 1, 1))
     insert_record(who, "44", "2025-02", "10000")
@@ -923,6 +936,7 @@ SCOPE_SCENARIOS = {
     "RK-17": _scope_rk17,
     "RK-19": _scope_rk19,
     "RK-20": _scope_rk20,
+    "RK-23": _scope_rk23,
     "RK-RC": _scope_rkrc,
 }
 
