@@ -38,7 +38,13 @@ IN_FLIGHT = (
 )
 
 
-def _locked(transfer: Transfer, expected: str) -> Transfer:
+def _subject(transfer: Transfer) -> str:
+    return f"transfer:{transfer.public_id}"
+
+
+def _begin_step(transfer: Transfer, expected: str, *, on: date) -> Transfer:
+    """Lock the transfer and check the step may be taken: in the state it follows, dated
+    no earlier than the step before; a step done after its deadline files RK-23."""
     current = Transfer.objects.select_for_update().get(pk=transfer.pk)
     if current.status != expected:
         raise LedgerError(
@@ -47,27 +53,14 @@ def _locked(transfer: Transfer, expected: str) -> Transfer:
             f"{Transfer.Status(expected).label}",
             field="status",
         )
-    return current
-
-
-def _subject(transfer: Transfer) -> str:
-    return f"transfer:{transfer.public_id}"
-
-
-def _check_deadline(transfer: Transfer, *, on: date) -> None:
-    """A step is dated on or after the previous one; done late, it files RK-23."""
-    if on < (transfer.steps.order_by("-on").values_list("on", flat=True).first() or on):
+    if on < (current.steps.order_by("-on").values_list("on", flat=True).first() or on):
         raise LedgerError("date_before_previous_step", "a step cannot precede the one before it")
     settings = risk_services.rule_settings(["RK-23"])
     findings = risk_checks.step_deadline_checks(
-        step=f"step:{transfer.status}",
-        done_on=on,
-        deadline=transfer.step_deadline,
-        settings=settings,
+        step=f"step:{current.status}", done_on=on, deadline=current.step_deadline, settings=settings
     )
-    risk_enforce(
-        findings, settings, transfer.to_province_id, transfer.person_id, _subject(transfer)
-    )
+    risk_enforce(findings, settings, current.to_province_id, current.person_id, _subject(current))
+    return current
 
 
 def _advance(
@@ -127,8 +120,7 @@ def transfer_apply(
 def transfer_accept(*, transfer: Transfer, on: date, by: User | None = None) -> Transfer:
     """The receiving office accepts and sends the contact letter (联系函), ≤ 15 working days."""
     with transaction.atomic():
-        transfer = _locked(transfer, Transfer.Status.APPLIED)
-        _check_deadline(transfer, on=on)
+        transfer = _begin_step(transfer, Transfer.Status.APPLIED, on=on)
         transfer.accepted_on = on
         transfer.notice_deadline = selectors.deadline_after(on, rules.NOTICE_WORKING_DAYS)
         return _advance(transfer, status=Transfer.Status.ACCEPTED, on=on, by=by)
@@ -141,8 +133,7 @@ def transfer_reject(
     if not reason.strip():
         raise LedgerError("reason_required", "say why the transfer is refused", field="reason")
     with transaction.atomic():
-        transfer = _locked(transfer, Transfer.Status.APPLIED)
-        _check_deadline(transfer, on=on)
+        transfer = _begin_step(transfer, Transfer.Status.APPLIED, on=on)
         transfer.rejected_on = on
         transfer.rejection_reason = reason.strip()
         return _advance(transfer, status=Transfer.Status.REJECTED, on=on, by=by, note=reason)
@@ -156,8 +147,7 @@ def transfer_send(*, transfer: Transfer, on: date, by: User | None = None) -> Tr
     Months already paid in the receiving province are flagged (RK-16, 先转后清).
     """
     with transaction.atomic():
-        transfer = _locked(transfer, Transfer.Status.ACCEPTED)
-        _check_deadline(transfer, on=on)
+        transfer = _begin_step(transfer, Transfer.Status.ACCEPTED, on=on)
         settings = risk_services.rule_settings(["RK-09", "RK-16", "RK-23"])
         sheet = selectors.information_sheet(
             person_id=transfer.person_id,
@@ -231,8 +221,7 @@ def transfer_funds_receive(
             "invalid_amount", "the pooling funds received cannot be negative", field="pooling"
         )
     with transaction.atomic():
-        transfer = _locked(transfer, Transfer.Status.SENT)
-        _check_deadline(transfer, on=on)
+        transfer = _begin_step(transfer, Transfer.Status.SENT, on=on)
         settings = risk_services.rule_settings(["RK-18", "RK-23"])
         findings = risk_checks.funds_received_checks(
             received=pooling_received, expected=transfer.pooling_amount, settings=settings
@@ -268,7 +257,6 @@ def transfer_funds_receive(
 def transfer_complete(*, transfer: Transfer, on: date, by: User | None = None) -> Transfer:
     """The receiving office completes and notifies the person (办结), ≤ 15 working days."""
     with transaction.atomic():
-        transfer = _locked(transfer, Transfer.Status.FUNDS_RECEIVED)
-        _check_deadline(transfer, on=on)
+        transfer = _begin_step(transfer, Transfer.Status.FUNDS_RECEIVED, on=on)
         transfer.completed_on = on
         return _advance(transfer, status=Transfer.Status.COMPLETED, on=on, by=by)
