@@ -11,13 +11,18 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from accounts.models import User
+from contributions import rules
 from contributions.models import (
+    AccountEntryKind,
+    ContributionRecord,
     CreditingRate,
     FundAccount,
     JournalEntry,
+    PersonalAccountEntry,
     ReconciliationResult,
     ReconciliationRun,
 )
+from contributions.selectors import account_balance
 from contributions.services import LedgerError, journal_post
 
 # --- Annual interest ---------------------------------------------------------------------
@@ -152,6 +157,59 @@ def interest_post_year(*, year: int, posted_by: User | None = None) -> InterestP
         accounts=sum(count for province, (_, count) in totals.items() if province in entries),
         amount_by_province={province: totals[province][0] for province in entries},
     )
+
+
+def interest_to_transfer(
+    *, person_id: int, province: str, day: date, posted_by: User | None = None
+) -> Decimal:
+    """Credit the interest of the current year up to the month of a transfer (Decisions).
+
+    Opening balance × r × m/12 plus monthly-product interest on the year's movements up to
+    month m, at the latest published rate. It is the account's interest of that year in
+    that province, so the year-end run leaves the account alone afterwards.
+    """
+    year, month = day.year, day.month
+    if PersonalAccountEntry.objects.filter(
+        person_id=person_id, province_id=province, interest_year=year
+    ).exists():
+        return Decimal("0.00")
+    rate, _ = crediting_rate_for(year)
+    opening = account_balance(person_id=person_id, as_of=date(year - 1, 12, 31), province=province)
+    monthly = [Decimal(0)] * 12
+    this_year = {"person_id": person_id, "province_id": province}
+    for when, amount in ContributionRecord.objects.filter(
+        **this_year, month__year=year
+    ).values_list("month", "account_part"):
+        monthly[when.month - 1] += amount
+    for when, amount in PersonalAccountEntry.objects.filter(
+        **this_year, value_date__year=year
+    ).values_list("value_date", "amount"):
+        monthly[when.month - 1] += amount
+    interest = rules.interest_to_month(
+        opening_balance=opening, monthly_credits=monthly, rate=rate, month=month
+    ).interest
+    if interest <= 0:
+        return Decimal("0.00")
+    entry = journal_post(
+        event=JournalEntry.Event.INTEREST,
+        description=f"interest {year} to month {month} at {rate * 100:.2f} % (transfer)",
+        posted_by=posted_by,
+        lines=[
+            (province, FundAccount.POOLING_FUND, interest),
+            (province, FundAccount.ACCOUNT_LIABILITY, -interest),
+        ],
+    )
+    PersonalAccountEntry.objects.create(
+        person_id=person_id,
+        province_id=province,
+        kind=AccountEntryKind.INTEREST,
+        amount=interest,
+        value_date=day,
+        interest_year=year,
+        rate=rate,
+        journal_entry=entry,
+    )
+    return interest
 
 
 # --- Reconciliation ----------------------------------------------------------------------

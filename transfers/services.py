@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from accounts.models import User
+from contributions.accounting import interest_to_transfer
 from contributions.models import (
     AccountEntryKind,
     Enrolment,
@@ -23,6 +24,7 @@ from contributions.models import (
     JournalEntry,
     PersonalAccountEntry,
 )
+from contributions.rules import Month
 from contributions.selectors import account_balance
 from contributions.services import LedgerError, journal_post, risk_enforce
 from risk import checks as risk_checks
@@ -142,6 +144,8 @@ def transfer_reject(
 def transfer_send(*, transfer: Transfer, on: date, by: User | None = None) -> Transfer:
     """The sending office sends the information sheet and remits the funds (转出).
 
+    The account moves with its interest of the year up to the sending month.
+
     Months of a lump back-payment without evidence stay behind; the person is told in
     writing within 10 working days of the letter (RK-23 checks that deadline too).
     Months already paid in the receiving province are flagged (RK-16, 先转后清).
@@ -167,6 +171,9 @@ def transfer_send(*, transfer: Transfer, on: date, by: User | None = None) -> Tr
             )
         risk_enforce(
             findings, settings, transfer.to_province_id, transfer.person_id, _subject(transfer)
+        )
+        interest_to_transfer(
+            person_id=transfer.person_id, province=transfer.from_province_id, day=on, posted_by=by
         )
         amounts = rules.transfer_amounts(
             months=sheet.months,
@@ -246,7 +253,8 @@ def transfer_funds_receive(
                 province_id=target,
                 kind=AccountEntryKind.TRANSFER_IN,
                 amount=transfer.account_amount,
-                value_date=on,
+                # The sending province credited interest to the end of the sending month.
+                value_date=max(on, (Month.from_date(transfer.sent_on) + 1).first_day()),
                 journal_entry=entry,
             )
         transfer.funds_received_on = on

@@ -9,12 +9,13 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contributions.accounting import ledger_reconcile
+from contributions.accounting import interest_post_year, ledger_reconcile
 from contributions.models import (
     ContributionBatch,
     ContributionRecord,
     InsuredPerson,
     JournalLine,
+    PersonalAccountEntry,
 )
 from contributions.rules import Month
 from contributions.selectors import account_balance
@@ -94,7 +95,10 @@ def test_a_transfer_moves_the_account_and_tr_01_pooling_funds_and_keeps_the_ledg
     transfer = _through_send(mover)
     # TR-01: Σ bases since 1998 = 42 000 + 60 000 + 36 000 = 138 000 → 16 560.00.
     assert transfer.pooling_amount == Decimal("16560.00")
-    assert transfer.account_amount == before == Decimal("16992.00")
+    # The account moves with the interest of 2026 to March (Decisions), at the latest
+    # published rate 2.62 %: 16 992.00 × 2.62 % × 3/12 = 111.30.
+    assert before == Decimal("16992.00")
+    assert transfer.account_amount == Decimal("16992.00") + Decimal("111.30")
     assert transfer.step_deadline == date(2026, 3, 31)
     transfer = transfers.transfer_funds_receive(
         transfer=transfer, on=date(2026, 3, 16), pooling_received=Decimal("16560.00")
@@ -113,7 +117,7 @@ def test_a_transfer_moves_the_account_and_tr_01_pooling_funds_and_keeps_the_ledg
     assert account_balance(person_id=mover.pk, as_of=date(2026, 12, 31), province=HENAN) == 0
     assert account_balance(
         person_id=mover.pk, as_of=date(2026, 12, 31), province=SHANGHAI
-    ) == Decimal("16992.00")
+    ) == Decimal("17103.30")
     pooling = dict(
         JournalLine.objects.filter(account="pooling_fund", entry__event="transfer")
         .values_list("province_id")
@@ -123,6 +127,23 @@ def test_a_transfer_moves_the_account_and_tr_01_pooling_funds_and_keeps_the_ledg
     assert _clearing() == 0
     assert _differences() == differences_before
     assert not RiskFlag.objects.exists()
+
+
+def test_the_year_end_run_leaves_the_sending_province_alone_and_credits_the_new_one(mover):
+    """Henan credited 2026 to March at the transfer; Shanghai counts from April, the month
+    after the sending month: 17 103.30 × 2.62 % × 9/12 = 336.08."""
+    transfer = transfers.transfer_funds_receive(
+        transfer=_through_send(mover), on=date(2026, 3, 16), pooling_received=Decimal("16560.00")
+    )
+    interest_post_year(year=2026)
+    interest = dict(
+        PersonalAccountEntry.objects.filter(kind="interest", interest_year=2026).values_list(
+            "province_id", "amount"
+        )
+    )
+    assert interest == {HENAN: Decimal("111.30"), SHANGHAI: Decimal("336.08")}
+    assert transfer.account_amount == Decimal("17103.30")
+    assert account_balance(person_id=mover.pk, as_of=date(2026, 12, 31), province=HENAN) == 0
 
 
 def test_steps_out_of_order_or_before_the_previous_one_are_refused(mover):
@@ -327,8 +348,8 @@ def test_rk_23_after_the_fact_finds_pending_steps_past_their_deadline(mover):
 )
 def test_a_transfer_conserves_money(li, bases, shortfall):
     """Whatever the history and the amount received: every entry balances, the person's
-    account total is unchanged, and the clearing accounts net to what was received less
-    what was sent."""
+    account total grows by the interest to the transfer month only, and the clearing
+    accounts net to what was received less what was sent."""
     with transaction.atomic():
         for i, base in enumerate(bases):
             paid_months(li, HENAN, Month(2001, 1) + i, 1, base=str(base))
@@ -338,7 +359,8 @@ def test_a_transfer_conserves_money(li, bases, shortfall):
         transfers.transfer_funds_receive(
             transfer=transfer, on=date(2026, 3, 16), pooling_received=received
         )
-        assert account_balance(person_id=li.pk, as_of=date(2026, 12, 31)) == total_before
+        interest = PersonalAccountEntry.objects.get(person=li, kind="interest").amount
+        assert account_balance(person_id=li.pk, as_of=date(2026, 12, 31)) == total_before + interest
         assert not JournalLine.objects.values("entry").annotate(t=Sum("amount")).exclude(t=0)
         pooling = dict(
             JournalLine.objects.filter(entry__event="transfer", account="pooling_fund")
