@@ -37,6 +37,54 @@ LIVE_RECORDS = """
 """
 
 
+# The record-level rules (RK-02, RK-03, RK-08, RK-09, RK-10, RK-20) look at few of a slice's
+# records. One pass over the slice keeps every live record any of them could select, in a
+# session table they then read instead of the slice: the slice is read once, not six times.
+# The count per person and month comes from a window over the (person_id, month) index
+# order, so it needs no sort.
+MARK_RECORDS_SQL = f"""
+    CREATE TEMPORARY TABLE slice_records AS
+    SELECT live.id, live.person_id, live.province_id, live.month, live.base, live.kind,
+           live.batch_id, live.paid_on, live.posted_at, live.times_paid
+      FROM (SELECT r.*, count(*) OVER (PARTITION BY r.person_id, r.month) AS times_paid
+              FROM ({LIVE_RECORDS}) AS r) AS live
+      JOIN contributions_insuredperson p ON p.id = live.person_id
+      LEFT JOIN contributions_provincepolicy pol
+        ON pol.province_id = live.province_id
+       AND pol.year = extract(year FROM live.month)::int
+     WHERE live.times_paid > 1                                              -- RK-02
+        OR live.kind = 'back_payment'                                       -- RK-09, RK-10
+        OR live.month >= date_trunc('month', p.retired_on)::date            -- RK-03
+        OR live.base < pol.contribution_floor                               -- RK-08
+        OR live.base > pol.contribution_ceiling
+        OR live.month < date_trunc('month', p.birth_date)::date             -- RK-20
+                        + make_interval(years => %(min_age)s)
+        OR live.month > date_trunc('month', p.died_on)::date
+"""
+MARKED_RECORDS = "slice_records"
+
+
+def mark_slice_records(*, first_person_id: int, last_person_id: int, min_age: int) -> None:
+    """Build the slice's marked records (with RK-20's `min_age`) for the rules to share."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {MARKED_RECORDS}")
+        cursor.execute(
+            MARK_RECORDS_SQL,
+            {"first": first_person_id, "last": last_person_id, "min_age": min_age},
+        )
+
+
+def _marked(context: BatchContext) -> str:
+    """The marked records of the context's slice, built here unless the run built them."""
+    if not context.records_marked:
+        mark_slice_records(
+            first_person_id=context.first_person_id,
+            last_person_id=context.last_person_id,
+            min_age=int(context.parameters.get("min_age", 16)),
+        )
+    return MARKED_RECORDS
+
+
 def _rows(sql: str, params: dict) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -51,19 +99,12 @@ def _overlapping_months(context: BatchContext) -> list[Hit]:
     """RK-02: the same person paid for the same month twice (two provinces or employers)."""
     rows = _rows(
         f"""
-        WITH months_paid_twice AS (
-            -- Counting alone first: the provinces are gathered only for the few doubles.
-            SELECT person_id, month
-              FROM ({LIVE_RECORDS}) AS live
+        WITH doubled AS (
+            SELECT person_id, month, max(province_id) AS province,
+                   array_agg(province_id ORDER BY province_id) AS provinces
+              FROM {_marked(context)}
+             WHERE times_paid > 1
              GROUP BY person_id, month
-            HAVING count(*) > 1
-        ), doubled AS (
-            SELECT twice.person_id, twice.month, max(live.province_id) AS province,
-                   array_agg(live.province_id ORDER BY live.province_id) AS provinces
-              FROM months_paid_twice AS twice
-              JOIN ({LIVE_RECORDS}) AS live
-                ON live.person_id = twice.person_id AND live.month = twice.month
-             GROUP BY twice.person_id, twice.month
         )
         SELECT person_id, extract(year FROM month)::int AS year, max(province),
                array_agg(to_char(month, 'YYYY-MM') ORDER BY month),
@@ -212,7 +253,7 @@ def _contributing_while_receiving(context: BatchContext) -> list[Hit]:
                max(live.province_id), min(p.retired_on),
                array_agg(to_char(live.month, 'YYYY-MM') ORDER BY live.month, live.province_id),
                array_agg(live.province_id ORDER BY live.month, live.province_id)
-          FROM ({LIVE_RECORDS}) AS live
+          FROM {_marked(context)} AS live
           JOIN contributions_insuredperson p ON p.id = live.person_id
          WHERE p.retired_on IS NOT NULL
            AND live.month >= date_trunc('month', p.retired_on)::date
@@ -378,7 +419,7 @@ def _base_outside_band(context: BatchContext) -> list[Hit]:
                array_agg(live.base::text ORDER BY live.month, live.province_id),
                array_agg(pol.contribution_floor::text || '-' || pol.contribution_ceiling::text
                          ORDER BY live.month, live.province_id)
-          FROM ({LIVE_RECORDS}) AS live
+          FROM {_marked(context)} AS live
           -- A month without a policy row has no band to judge it by.
           JOIN contributions_provincepolicy pol
             ON pol.province_id = live.province_id
@@ -424,7 +465,7 @@ def _lump_back_payment_without_evidence(context: BatchContext) -> list[Hit]:
         f"""
         SELECT live.person_id, bat.public_id, bat.province_id, count(DISTINCT live.month),
                to_char(min(live.month), 'YYYY-MM'), to_char(max(live.month), 'YYYY-MM')
-          FROM ({LIVE_RECORDS}) AS live
+          FROM {_marked(context)} AS live
           JOIN contributions_contributionbatch bat ON bat.id = live.batch_id
          WHERE live.kind = 'back_payment'
            AND (%(province)s IS NULL OR bat.province_id = %(province)s)
@@ -477,7 +518,7 @@ def _back_payment_before_retirement(context: BatchContext) -> list[Hit]:
                count(DISTINCT live.month),
                to_char(min(live.month), 'YYYY-MM'), to_char(max(live.month), 'YYYY-MM'),
                array_agg(DISTINCT coalesce(live.paid_on, {POSTED_ON})::text)
-          FROM ({LIVE_RECORDS}) AS live
+          FROM {_marked(context)} AS live
           JOIN contributions_insuredperson p ON p.id = live.person_id
          WHERE live.kind = 'back_payment'
            AND p.retired_on IS NOT NULL
@@ -871,7 +912,7 @@ def _contribution_outside_life_span(context: BatchContext) -> list[Hit]:
             SELECT live.person_id, live.month, live.province_id,
                    CASE WHEN live.month > date_trunc('month', p.died_on)::date
                         THEN 'after_death' ELSE 'before_min_age' END AS reason
-              FROM ({LIVE_RECORDS}) AS live
+              FROM {_marked(context)} AS live
               JOIN contributions_insuredperson p ON p.id = live.person_id
              WHERE live.month < date_trunc('month', p.birth_date)::date
                                 + make_interval(years => %(min_age)s)

@@ -37,6 +37,7 @@ class BatchContext:
     province: str | None
     parameters: dict[str, Any]
     as_of: date
+    records_marked: bool = False  # the run built the slice's marked records once for all
 
     @property
     def sql_params(self) -> dict[str, Any]:

@@ -109,6 +109,8 @@ def screening_slice_run(*, slice_id: int, as_of: date) -> ScreeningSlice | None:
     commits together with its `is_done` mark, so a slice that crashed left nothing behind
     and a slice that finished is not done again.
     """
+    from risk import detectors  # imports the ledger services, which import this module
+
     started = time.monotonic()
     with transaction.atomic():
         # A duplicate delivery waits here for the first one, then finds the slice done.
@@ -127,6 +129,12 @@ def screening_slice_run(*, slice_id: int, as_of: date) -> ScreeningSlice | None:
         hits_by_rule, filed = {}, 0
         rules = {rule.code: rule for rule in RiskRule.objects.filter(code__in=run.rule_codes)}
         specs = {spec.code: spec for spec in all_rules()}
+        rk20 = rules.get("RK-20")
+        detectors.mark_slice_records(
+            first_person_id=piece.first_person_id,
+            last_person_id=piece.last_person_id,
+            min_age=int(rk20.parameters.get("min_age", 16)) if rk20 else 16,
+        )
         for code in run.rule_codes:
             rule = rules[code]
             if not rule.is_active:
@@ -162,6 +170,7 @@ def _detect(
         province=province,
         parameters=rule.parameters,
         as_of=as_of,
+        records_marked=True,
     )
     return spec.batch(context)
 
