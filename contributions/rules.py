@@ -713,10 +713,14 @@ def _id_warnings(number: str, birth: date | None, *, province_known: bool) -> li
     return warnings
 
 
-def check_id_number(value: str, *, today: date | None = None) -> IdNumberCheck:
+def check_id_number(
+    value: str, *, today: date | None = None, with_warnings: bool = True
+) -> IdNumberCheck:
     """Validate an 18-digit resident ID number and derive birth date, sex and province (§8.3).
 
     Every applicable error is reported, so a number can fail on both date and province.
+    Warnings (unlisted address codes, early dates) cost a table lookup; screening, which
+    needs only validity, leaves them out.
     """
     number = "".join(value.split()).upper()
     if not _ID_PATTERN.fullmatch(number):
@@ -729,7 +733,9 @@ def check_id_number(value: str, *, today: date | None = None) -> IdNumberCheck:
     return IdNumberCheck(
         number=number,
         errors=[*province_errors, *_date_errors(birth, number, today), *_checksum_errors(number)],
-        warnings=_id_warnings(number, birth, province_known=not province_errors),
+        warnings=(
+            _id_warnings(number, birth, province_known=not province_errors) if with_warnings else []
+        ),
         birth_date=birth,
         sex="M" if int(number[16]) % 2 == 1 else "F",
         province_code=None if province_errors else number[:2],

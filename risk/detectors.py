@@ -722,23 +722,36 @@ rule(
 
 def _invalid_id_number(context: BatchContext) -> list[Hit]:
     """RK-15: a stored ID number that fails validation (legacy or imported rows)."""
-    rows = _rows(
-        f"""
-        SELECT person_id, id_number, province FROM (
-            SELECT p.id AS person_id, p.id_number, {PERSON_PROVINCE} AS province
-              FROM contributions_insuredperson p
-             WHERE p.id BETWEEN %(first)s AND %(last)s
-        ) AS persons
-         WHERE %(province)s IS NULL OR province = %(province)s
+    numbers = _rows(
+        """
+        SELECT id, id_number FROM contributions_insuredperson
+         WHERE id BETWEEN %(first)s AND %(last)s
         """,
         context.sql_params,
     )
+    # Judged as of the run's date, so a rerun for the same date gives the same answer.
+    invalid = {}
+    for person_id, id_number in numbers:
+        check = check_id_number(id_number, today=context.as_of, with_warnings=False)
+        if not check.valid:
+            invalid[person_id] = (id_number, check.error_codes)
+    if not invalid:
+        return []
+    # The province is looked up for the few invalid numbers only.
+    rows = _rows(
+        f"""
+        SELECT person_id, province FROM (
+            SELECT p.id AS person_id, {PERSON_PROVINCE} AS province
+              FROM contributions_insuredperson p
+             WHERE p.id = ANY(%(ids)s)
+        ) AS persons
+         WHERE %(province)s IS NULL OR province = %(province)s
+        """,
+        {**context.sql_params, "ids": list(invalid)},
+    )
     hits = []
-    for person_id, id_number, province in rows:
-        # Judged as of the run's date, so a rerun for the same date gives the same answer.
-        check = check_id_number(id_number, today=context.as_of)
-        if check.valid:
-            continue
+    for person_id, province in rows:
+        id_number, errors = invalid[person_id]
         masked = f"{id_number[:6]}********{id_number[-4:]}"
         hits.append(
             Hit(
@@ -748,7 +761,7 @@ def _invalid_id_number(context: BatchContext) -> list[Hit]:
                 # Not a time but the number judged: a corrected number that is still
                 # invalid is a new finding. Masked, as everywhere the number is shown.
                 period=f"id:{masked}",
-                evidence={"errors": check.error_codes},
+                evidence={"errors": errors},
             )
         )
     return hits
