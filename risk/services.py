@@ -112,6 +112,11 @@ def screening_slice_run(*, slice_id: int, as_of: date) -> ScreeningSlice | None:
     from risk import detectors  # imports the ledger services, which import this module
 
     started = time.monotonic()
+    # Marked running in a short transaction of its own: inside the slice's, the run's row
+    # would stay locked until the slice commits, and the slices beside it would queue.
+    ScreeningRun.objects.filter(slices__pk=slice_id, status=ScreeningRun.Status.PENDING).update(
+        status=ScreeningRun.Status.RUNNING, started_at=timezone.now()
+    )
     with transaction.atomic():
         # A duplicate delivery waits here for the first one, then finds the slice done.
         piece = (
@@ -123,9 +128,6 @@ def screening_slice_run(*, slice_id: int, as_of: date) -> ScreeningSlice | None:
         if piece is None:
             return None
         run = piece.run
-        ScreeningRun.objects.filter(pk=run.pk, status=ScreeningRun.Status.PENDING).update(
-            status=ScreeningRun.Status.RUNNING, started_at=timezone.now()
-        )
         hits_by_rule, filed = {}, 0
         rules = {rule.code: rule for rule in RiskRule.objects.filter(code__in=run.rule_codes)}
         specs = {spec.code: spec for spec in all_rules()}
