@@ -40,26 +40,40 @@ LIVE_RECORDS = """
 # The record-level rules (RK-02, RK-03, RK-08, RK-09, RK-10, RK-20) look at few of a slice's
 # records. One pass over the slice keeps every live record any of them could select, in a
 # session table they then read instead of the slice: the slice is read once, not six times.
-# The count per person and month comes from a window over the (person_id, month) index
-# order, so it needs no sort.
+# Doubled months come from neighbours in (person_id, month) index order, so need no sort.
 MARK_RECORDS_SQL = f"""
     CREATE TEMPORARY TABLE slice_records AS
     SELECT live.id, live.person_id, live.province_id, live.month, live.base, live.kind,
-           live.batch_id, live.paid_on, live.posted_at, live.times_paid
-      FROM (SELECT r.*, count(*) OVER (PARTITION BY r.person_id, r.month) AS times_paid
-              FROM ({LIVE_RECORDS}) AS r) AS live
-      JOIN contributions_insuredperson p ON p.id = live.person_id
+           live.batch_id, live.paid_on, live.posted_at, live.is_doubled
+      FROM (SELECT r.id, r.person_id, r.province_id, r.month, r.base, r.kind, r.batch_id,
+                   r.paid_on, r.posted_at,
+                   -- In (person, month) order the records of a month paid twice sit side
+                   -- by side: a neighbour with the same person and month marks them.
+                   coalesce((lag(r.person_id) OVER w, lag(r.month) OVER w)
+                            = (r.person_id, r.month), false)
+                   OR coalesce((lead(r.person_id) OVER w, lead(r.month) OVER w)
+                               = (r.person_id, r.month), false) AS is_doubled
+              FROM ({LIVE_RECORDS}) AS r
+            WINDOW w AS (ORDER BY r.person_id, r.month)) AS live
+      -- Each person's limits as months, worked out once per person, not once per record.
+      JOIN (SELECT id,
+                   date_trunc('month', retired_on)::date AS pension_month,
+                   (date_trunc('month', birth_date)
+                    + make_interval(years => %(min_age)s))::date AS working_age_month,
+                   date_trunc('month', died_on)::date AS death_month
+              FROM contributions_insuredperson
+             WHERE id BETWEEN %(first)s AND %(last)s) AS p
+        ON p.id = live.person_id
       LEFT JOIN contributions_provincepolicy pol
         ON pol.province_id = live.province_id
        AND pol.year = extract(year FROM live.month)::int
-     WHERE live.times_paid > 1                                              -- RK-02
-        OR live.kind = 'back_payment'                                       -- RK-09, RK-10
-        OR live.month >= date_trunc('month', p.retired_on)::date            -- RK-03
-        OR live.base < pol.contribution_floor                               -- RK-08
+     WHERE live.is_doubled                                            -- RK-02
+        OR live.kind = 'back_payment'                                 -- RK-09, RK-10
+        OR live.month >= p.pension_month                              -- RK-03
+        OR live.base < pol.contribution_floor                         -- RK-08
         OR live.base > pol.contribution_ceiling
-        OR live.month < date_trunc('month', p.birth_date)::date             -- RK-20
-                        + make_interval(years => %(min_age)s)
-        OR live.month > date_trunc('month', p.died_on)::date
+        OR live.month < p.working_age_month                           -- RK-20
+        OR live.month > p.death_month
 """
 MARKED_RECORDS = "slice_records"
 
@@ -103,7 +117,7 @@ def _overlapping_months(context: BatchContext) -> list[Hit]:
             SELECT person_id, month, max(province_id) AS province,
                    array_agg(province_id ORDER BY province_id) AS provinces
               FROM {_marked(context)}
-             WHERE times_paid > 1
+             WHERE is_doubled
              GROUP BY person_id, month
         )
         SELECT person_id, extract(year FROM month)::int AS year, max(province),

@@ -4,7 +4,8 @@
 
 In a database of its own (dropped and recreated): generate_nation --persons 100000 (about
 10.5M contribution rows) with --anomalies; then, in the same run, one sequential scan of the
-contributions table as the baseline, and `manage.py screen --wait` with every batch rule on
+contributions table as the baseline (as the server plans it, in parallel; and once by a
+single process, for comparison), and `manage.py screen --wait` with every batch rule on
 two Celery worker processes (`--reuse` screens the last generated ledger again). Prints the
 wall times, the ratio to the scan, rows/s, and the recall per rule against the planted
 ground truth (which must be 100 %).
@@ -67,6 +68,11 @@ def main() -> int:
         started = time.monotonic()
         conn.execute("SELECT sum(base), count(*) FROM contributions_contributionrecord").fetchone()
         scan_seconds = time.monotonic() - started
+        # The same scan by one process, for comparison (the ratio uses the faster one).
+        conn.execute("SET max_parallel_workers_per_gather = 0")
+        started = time.monotonic()
+        conn.execute("SELECT sum(base), count(*) FROM contributions_contributionrecord").fetchone()
+        single_process_scan_seconds = time.monotonic() - started
 
     workers = [
         subprocess.Popen(
@@ -110,6 +116,7 @@ def main() -> int:
         "persons": args.persons,
         "generate_nation_seconds": round(nation_seconds, 1),
         "sequential_scan_seconds": round(scan_seconds, 2),
+        "single_process_scan_seconds": round(single_process_scan_seconds, 2),
         "screening_seconds": round(screen_seconds, 2),
         "screening_vs_scan": round(screen_seconds / scan_seconds, 1),
         "rows_per_second": round(rows / screen_seconds),

@@ -247,6 +247,29 @@ def test_rk02_is_quiet_when_the_periods_follow_each_other():
     assert detect("RK-02") == []
 
 
+def test_rk02_the_same_month_of_two_people_next_to_each_other_is_no_double():
+    # In (person, month) order the first person's last month meets the next one's first.
+    policy("44", 2020)
+    first, second = person(date(1985, 3, 1)), person(date(1986, 4, 1))
+    post("44", first, ["2020-05", "2020-06"])
+    post("44", second, ["2020-06", "2020-07"])
+
+    assert detect("RK-02") == []
+
+
+def test_rk02_a_month_paid_three_times_is_one_month_of_three_provinces():
+    policy("44", 2020)
+    policy("31", 2020)
+    policy("32", 2020)
+    who = person(date(1985, 3, 1))
+    for province in ("44", "31", "32"):
+        post(province, who, ["2020-06"])
+
+    [hit] = detect("RK-02")
+
+    assert hit.evidence == {"months": ["2020-06"], "provinces": ["31,32,44"]}
+
+
 def test_rk02_a_province_limited_run_finds_the_same_finding():
     # 2020-10 paid in 44 and 31, 2020-11 in 44 and 32: the finding is the person's year.
     policy("44", 2020)
