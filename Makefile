@@ -26,7 +26,7 @@ bench-ingest: $(STAMP)
 
 ## bench-risk: a full screening run over 10M rows with planted anomalies (about 10 minutes)
 bench-risk: $(STAMP)
-	$(PY) -m portal.devstack exec -- $(PY) -m tests.bench.risk
+	$(PY) -m portal.devstack exec -- $(PY) -m tests.bench.risk $(BENCH_ARGS)
 
 bench: bench-ingest bench-risk
 

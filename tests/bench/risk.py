@@ -114,7 +114,7 @@ def main() -> int:
     report = {
         "contribution_rows": rows,
         "persons": args.persons,
-        "generate_nation_seconds": round(nation_seconds, 1),
+        "generate_nation_seconds": None if args.reuse else round(nation_seconds, 1),
         "sequential_scan_seconds": round(scan_seconds, 2),
         "single_process_scan_seconds": round(single_process_scan_seconds, 2),
         "screening_seconds": round(screen_seconds, 2),
