@@ -40,22 +40,22 @@ LIVE_RECORDS = """
 # The record-level rules (RK-02, RK-03, RK-08, RK-09, RK-10, RK-20) look at few of a slice's
 # records. One pass over the slice keeps every live record any of them could select, in a
 # session table they then read instead of the slice: the slice is read once, not six times.
-# Doubled months come from neighbours in (person_id, month) index order, so need no sort.
+MARKED_RECORDS = "slice_records"
 MARK_RECORDS_SQL = f"""
-    CREATE TEMPORARY TABLE slice_records AS
+    CREATE TEMPORARY TABLE {MARKED_RECORDS} AS
     SELECT live.id, live.person_id, live.province_id, live.month, live.base, live.kind,
            live.batch_id, live.paid_on, live.posted_at, live.is_doubled
       FROM (SELECT r.id, r.person_id, r.province_id, r.month, r.base, r.kind, r.batch_id,
                    r.paid_on, r.posted_at,
-                   -- In (person, month) order the records of a month paid twice sit side
-                   -- by side: a neighbour with the same person and month marks them.
+                   -- In (person, month) index order, so without a sort, the records of a
+                   -- month paid twice sit side by side: a neighbour marks them.
                    coalesce((lag(r.person_id) OVER w, lag(r.month) OVER w)
                             = (r.person_id, r.month), false)
                    OR coalesce((lead(r.person_id) OVER w, lead(r.month) OVER w)
                                = (r.person_id, r.month), false) AS is_doubled
               FROM ({LIVE_RECORDS}) AS r
             WINDOW w AS (ORDER BY r.person_id, r.month)) AS live
-      -- Each person's limits as months, worked out once per person, not once per record.
+      -- Each person's limits, as months.
       JOIN (SELECT id,
                    date_trunc('month', retired_on)::date AS pension_month,
                    (date_trunc('month', birth_date)
@@ -75,7 +75,6 @@ MARK_RECORDS_SQL = f"""
         OR live.month < p.working_age_month                           -- RK-20
         OR live.month > p.death_month
 """
-MARKED_RECORDS = "slice_records"
 
 
 def mark_slice_records(*, first_person_id: int, last_person_id: int, min_age: int) -> None:
