@@ -132,10 +132,9 @@ def _overlapping_months(context: BatchContext) -> list[Hit]:
         context.sql_params,
     )
     return [
-        Hit(
+        Hit.of_person(
+            person_id,
             province=province,
-            subject=f"person:{person_id}",
-            person_id=person_id,
             period=str(year),
             evidence={"months": months, "provinces": provinces},
         )
@@ -228,10 +227,9 @@ def _duplicate_active_enrolments(context: BatchContext) -> list[Hit]:
         context.sql_params,
     )
     return [
-        Hit(
+        Hit.of_person(
+            person_id,
             province=province,
-            subject=f"person:{person_id}",
-            person_id=person_id,
             # The earliest overlap stays put while the duplicate lasts: one flag per case.
             period=_month(overlap_start),
             evidence={"overlap_months": months, "overlaps": overlaps},
@@ -276,10 +274,9 @@ def _contributing_while_receiving(context: BatchContext) -> list[Hit]:
         context.sql_params,
     )
     return [
-        Hit(
+        Hit.of_person(
+            person_id,
             province=province,
-            subject=f"person:{person_id}",
-            person_id=person_id,
             period=str(year),
             evidence={
                 "benefit_start": _month(retired_on),
@@ -329,10 +326,9 @@ def _payment_after_death(context: BatchContext) -> list[Hit]:
         context.sql_params,
     )
     return [
-        Hit(
+        Hit.of_person(
+            person_id,
             province=province,
-            subject=f"person:{person_id}",
-            person_id=person_id,
             period=_month(died_on),  # a person dies once: one flag, however long it ran
             evidence={
                 "died_on": died_on.isoformat(),
@@ -390,10 +386,9 @@ def _certification_overdue(context: BatchContext) -> list[Hit]:
         context.sql_params,
     )
     return [
-        Hit(
+        Hit.of_person(
+            person_id,
             province=province,
-            subject=f"person:{person_id}",
-            person_id=person_id,
             period=str(context.as_of.year),
             evidence={
                 "retired_on": retired_on.isoformat(),
@@ -444,10 +439,9 @@ def _base_outside_band(context: BatchContext) -> list[Hit]:
         context.sql_params,
     )
     return [
-        Hit(
+        Hit.of_person(
+            person_id,
             province=province,
-            subject=f"person:{person_id}",
-            person_id=person_id,
             period=str(year),
             evidence={"months": months, "provinces": provinces, "bases": bases, "bands": bands},
         )
@@ -491,10 +485,9 @@ def _lump_back_payment_without_evidence(context: BatchContext) -> list[Hit]:
         context.sql_params,
     )
     return [
-        Hit(
+        Hit.of_person(
+            person_id,
             province=province,
-            subject=f"person:{person_id}",
-            person_id=person_id,
             period=f"batch:{batch}",
             evidence={"months": months, "from": first, "to": last},
         )
@@ -545,10 +538,9 @@ def _back_payment_before_retirement(context: BatchContext) -> list[Hit]:
         {**context.sql_params, "time_zone": settings.TIME_ZONE},
     )
     return [
-        Hit(
+        Hit.of_person(
+            person_id,
             province=province,
-            subject=f"person:{person_id}",
-            person_id=person_id,
             period=_month(retired_on),  # one retirement, one finding
             evidence={
                 "retired_on": retired_on.isoformat(),
@@ -628,10 +620,9 @@ def _pre_retirement_base_spike(context: BatchContext) -> list[Hit]:
         context.sql_params,
     )
     return [
-        Hit(
+        Hit.of_person(
+            person_id,
             province=province,
-            subject=f"person:{person_id}",
-            person_id=person_id,
             period=_month(retired_month),  # one retirement, one finding
             evidence={
                 "last_mean": last_mean,
@@ -698,10 +689,9 @@ def _retirement_before_permitted(context: BatchContext) -> list[Hit]:
             continue
         statutory = statutory_retirement(birth_month=birth_month, category=category).month
         hits.append(
-            Hit(
+            Hit.of_person(
+                person_id,
                 province=province,
-                subject=f"person:{person_id}",
-                person_id=person_id,
                 period=str(retired),
                 evidence={
                     "category": category,
@@ -767,10 +757,9 @@ def _invalid_id_number(context: BatchContext) -> list[Hit]:
         id_number, errors = invalid[person_id]
         masked = f"{id_number[:6]}********{id_number[-4:]}"
         hits.append(
-            Hit(
+            Hit.of_person(
+                person_id,
                 province=province,
-                subject=f"person:{person_id}",
-                person_id=person_id,
                 # Not a time but the number judged: a corrected number that is still
                 # invalid is a new finding. Masked, as everywhere the number is shown.
                 period=f"id:{masked}",
@@ -838,10 +827,9 @@ def _temporary_account_misclassified(context: BatchContext) -> list[Hit]:
         ):
             continue
         hits.append(
-            Hit(
+            Hit.of_person(
+                person_id,
                 province=province,
-                subject=f"person:{person_id}",
-                person_id=person_id,
                 period=str(move_month),
                 evidence={
                     "provinces": provinces,
@@ -897,10 +885,9 @@ def _minimum_years_not_met(context: BatchContext) -> list[Hit]:
         if months >= needed:
             continue
         hits.append(
-            Hit(
+            Hit.of_person(
+                person_id,
                 province=province,
-                subject=f"person:{person_id}",
-                person_id=person_id,
                 period=_month(retired_on),
                 evidence={"months": months, "required": needed},
             )
@@ -950,10 +937,9 @@ def _contribution_outside_life_span(context: BatchContext) -> list[Hit]:
         context.sql_params,
     )
     return [
-        Hit(
+        Hit.of_person(
+            person_id,
             province=province,
-            subject=f"person:{person_id}",
-            person_id=person_id,
             period=str(year),
             evidence={"months": months, "provinces": provinces, "reasons": reasons},
         )

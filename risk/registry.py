@@ -22,6 +22,19 @@ class Hit:
     evidence: dict[str, Any]
     person_id: int | None = None
 
+    @classmethod
+    def of_person(
+        cls, person_id: int, *, province: str, period: str, evidence: dict[str, Any]
+    ) -> "Hit":
+        """A finding about one person."""
+        return cls(
+            province=province,
+            subject=f"person:{person_id}",
+            period=period,
+            evidence=evidence,
+            person_id=person_id,
+        )
+
 
 @dataclass(frozen=True)
 class BatchContext:
