@@ -389,8 +389,15 @@ class ContributionRecord(models.Model):
         indexes = [
             # The person's record and per-person screening rules read by person, then month.
             models.Index(fields=["person", "month"], name="contribution_person_month_idx"),
-            # Province-level reconciliation and screening slices.
-            models.Index(fields=["province", "month"], name="contribution_prov_month_idx"),
+            # Province-level reconciliation; with the base in the key, screening finds the
+            # bases outside a province-month's band by two probes, not by reading every row.
+            models.Index(fields=["province", "month", "base"], name="contribution_prov_base_idx"),
+            # The few back-payments (补缴), which screening reads on their own.
+            models.Index(
+                fields=["person", "month"],
+                condition=Q(kind="back_payment"),
+                name="contribution_back_pay_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,6 @@ from typing import Final, Literal
 
 from stdnum import numdb
 from stdnum.cn import ric
-from stdnum.exceptions import InvalidComponent
 
 # --------------------------------------------------------------------------------------
 # Calendar months
@@ -663,9 +662,10 @@ class IdNumberCheck:
 
 
 def _birth_date(number: str) -> date | None:
+    # Digits 7-14 (YYYYMMDD) of a number that already matched the pattern.
     try:
-        return ric.get_birth_date(number)
-    except InvalidComponent:
+        return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         return None
 
 

@@ -24,78 +24,30 @@ from risk.checks import TEMPORARY_ACCOUNTS_FROM
 from risk.registry import BatchContext, Hit, RuleSpec, rule
 from transfers.rules import needs_temporary_account
 
-# Live records of the slice's persons (not reversals, not reversed).
-# The reversed ids are few (a partial index holds them), so they are read once as a hashed
-# set; an anti-join would make the planner walk the whole table in id order instead of
-# range-scanning the slice's persons on the (person_id, month) index.
-LIVE_RECORDS = """
+
+# A record is live unless it is a reversal or reversed. The reversed ids are few (a partial
+# index holds them), so they are read once as a hashed set; an anti-join would make the
+# planner walk the whole table in id order instead of probing the indexes.
+def _live(alias: str) -> str:
+    """SQL: the contribution record `alias` is live."""
+    return (
+        f"{alias}.kind <> 'reversal' AND {alias}.id NOT IN ("
+        "SELECT x.reversal_of_id FROM contributions_contributionrecord x"
+        " WHERE x.reversal_of_id IS NOT NULL)"
+    )
+
+
+# Live records of the slice's persons.
+LIVE_RECORDS = f"""
     SELECT r.* FROM contributions_contributionrecord r
-     WHERE r.person_id BETWEEN %(first)s AND %(last)s
-       AND r.kind <> 'reversal'
-       AND r.id NOT IN (SELECT x.reversal_of_id FROM contributions_contributionrecord x
-                         WHERE x.reversal_of_id IS NOT NULL)
+     WHERE r.person_id BETWEEN %(first)s AND %(last)s AND {_live("r")}
 """
 
-
-# The record-level rules (RK-02, RK-03, RK-08, RK-09, RK-10, RK-20) look at few of a slice's
-# records. One pass over the slice keeps every live record any of them could select, in a
-# session table they then read instead of the slice: the slice is read once, not six times.
-MARKED_RECORDS = "slice_records"
-MARK_RECORDS_SQL = f"""
-    CREATE TEMPORARY TABLE {MARKED_RECORDS} AS
-    SELECT live.id, live.person_id, live.province_id, live.month, live.base, live.kind,
-           live.batch_id, live.paid_on, live.posted_at, live.is_doubled
-      FROM (SELECT r.id, r.person_id, r.province_id, r.month, r.base, r.kind, r.batch_id,
-                   r.paid_on, r.posted_at,
-                   -- In (person, month) index order, so without a sort, the records of a
-                   -- month paid twice sit side by side: a neighbour marks them.
-                   coalesce((lag(r.person_id) OVER w, lag(r.month) OVER w)
-                            = (r.person_id, r.month), false)
-                   OR coalesce((lead(r.person_id) OVER w, lead(r.month) OVER w)
-                               = (r.person_id, r.month), false) AS is_doubled
-              FROM ({LIVE_RECORDS}) AS r
-            WINDOW w AS (ORDER BY r.person_id, r.month)) AS live
-      -- Each person's limits, as months.
-      JOIN (SELECT id,
-                   date_trunc('month', retired_on)::date AS pension_month,
-                   (date_trunc('month', birth_date)
-                    + make_interval(years => %(min_age)s))::date AS working_age_month,
-                   date_trunc('month', died_on)::date AS death_month
-              FROM contributions_insuredperson
-             WHERE id BETWEEN %(first)s AND %(last)s) AS p
-        ON p.id = live.person_id
-      LEFT JOIN contributions_provincepolicy pol
-        ON pol.province_id = live.province_id
-       AND pol.year = extract(year FROM live.month)::int
-     WHERE live.is_doubled                                            -- RK-02
-        OR live.kind = 'back_payment'                                 -- RK-09, RK-10
-        OR live.month >= p.pension_month                              -- RK-03
-        OR live.base < pol.contribution_floor                         -- RK-08
-        OR live.base > pol.contribution_ceiling
-        OR live.month < p.working_age_month                           -- RK-20
-        OR live.month > p.death_month
-"""
-
-
-def mark_slice_records(*, first_person_id: int, last_person_id: int, min_age: int) -> None:
-    """Build the slice's marked records (with RK-20's `min_age`) for the rules to share."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {MARKED_RECORDS}")
-        cursor.execute(
-            MARK_RECORDS_SQL,
-            {"first": first_person_id, "last": last_person_id, "min_age": min_age},
-        )
-
-
-def _marked(context: BatchContext) -> str:
-    """The marked records of the context's slice, built here unless the run built them."""
-    if not context.records_marked:
-        mark_slice_records(
-            first_person_id=context.first_person_id,
-            last_person_id=context.last_person_id,
-            min_age=int(context.parameters.get("min_age", 16)),
-        )
-    return MARKED_RECORDS
+# Most rules look at few of a slice's records, and find them by probing an index: the records
+# of a month after a person's limit, the bases outside a province-month's band, the
+# back-payments. Only RK-02, RK-11 and RK-19 read more than that. A probe is a LATERAL
+# subquery ending in OFFSET 0: without it the planner may flatten the subquery into a join
+# that reads the whole slice.
 
 
 def _rows(sql: str, params: dict) -> list[tuple]:
@@ -112,12 +64,24 @@ def _overlapping_months(context: BatchContext) -> list[Hit]:
     """RK-02: the same person paid for the same month twice (two provinces or employers)."""
     rows = _rows(
         f"""
-        WITH doubled AS (
-            SELECT person_id, month, max(province_id) AS province,
-                   array_agg(province_id ORDER BY province_id) AS provinces
-              FROM {_marked(context)}
-             WHERE is_doubled
-             GROUP BY person_id, month
+        WITH candidates AS (
+            -- Persons with more records than months, from the (person, month) index alone.
+            -- A reversal and the record it cancels make one too, so each is checked below.
+            SELECT person_id FROM contributions_contributionrecord
+             WHERE person_id BETWEEN %(first)s AND %(last)s
+             GROUP BY person_id
+            HAVING count(*) > count(DISTINCT month)
+        ), doubled AS (
+            SELECT c.person_id, live.month, max(live.province_id) AS province,
+                   array_agg(live.province_id ORDER BY live.province_id) AS provinces
+              FROM candidates c
+             CROSS JOIN LATERAL (
+                   SELECT r.month, r.province_id FROM contributions_contributionrecord r
+                    WHERE r.person_id = c.person_id AND {_live("r")}
+                   OFFSET 0
+             ) AS live
+             GROUP BY c.person_id, live.month
+            HAVING count(*) > 1
         )
         SELECT person_id, extract(year FROM month)::int AS year, max(province),
                array_agg(to_char(month, 'YYYY-MM') ORDER BY month),
@@ -206,6 +170,7 @@ def _duplicate_active_enrolments(context: BatchContext) -> list[Hit]:
               JOIN contributions_enrolment b
                 ON b.person_id = a.person_id AND b.id > a.id AND b.status = 'active'
              WHERE a.person_id BETWEEN %(first)s AND %(last)s
+               AND b.person_id BETWEEN %(first)s AND %(last)s  -- the same, for the planner
                AND a.status = 'active'
                AND (a.province_id <> b.province_id OR a.scheme <> b.scheme)
         ), spans AS (
@@ -260,15 +225,21 @@ def _contributing_while_receiving(context: BatchContext) -> list[Hit]:
     """RK-03: a live contribution for a month from the person's benefit start onwards."""
     rows = _rows(
         f"""
-        SELECT live.person_id, extract(year FROM live.month)::int AS year,
+        SELECT p.id, extract(year FROM live.month)::int AS year,
                max(live.province_id), min(p.retired_on),
                array_agg(to_char(live.month, 'YYYY-MM') ORDER BY live.month, live.province_id),
                array_agg(live.province_id ORDER BY live.month, live.province_id)
-          FROM {_marked(context)} AS live
-          JOIN contributions_insuredperson p ON p.id = live.person_id
-         WHERE p.retired_on IS NOT NULL
-           AND live.month >= date_trunc('month', p.retired_on)::date
-         GROUP BY live.person_id, year
+          FROM contributions_insuredperson p
+         CROSS JOIN LATERAL (
+               SELECT r.month, r.province_id FROM contributions_contributionrecord r
+                WHERE r.person_id = p.id
+                  AND r.month >= date_trunc('month', p.retired_on)::date
+                  AND {_live("r")}
+               OFFSET 0
+         ) AS live
+         WHERE p.id BETWEEN %(first)s AND %(last)s
+           AND p.retired_on IS NOT NULL
+         GROUP BY p.id, year
         HAVING %(province)s IS NULL OR bool_or(live.province_id = %(province)s)
         """,
         context.sql_params,
@@ -418,7 +389,8 @@ rule(
 
 
 def _base_outside_band(context: BatchContext) -> list[Hit]:
-    """RK-08: a live record whose base lies outside its province-year floor and ceiling."""
+    """RK-08: a live record whose base lies outside its province-year floor and ceiling
+    (ledger-wide: every person)."""
     rows = _rows(
         f"""
         SELECT live.person_id, pol.year, max(live.province_id),
@@ -427,12 +399,23 @@ def _base_outside_band(context: BatchContext) -> list[Hit]:
                array_agg(live.base::text ORDER BY live.month, live.province_id),
                array_agg(pol.contribution_floor::text || '-' || pol.contribution_ceiling::text
                          ORDER BY live.month, live.province_id)
-          FROM {_marked(context)} AS live
           -- A month without a policy row has no band to judge it by.
-          JOIN contributions_provincepolicy pol
-            ON pol.province_id = live.province_id
-           AND pol.year = extract(year FROM live.month)::int
-         WHERE live.base < pol.contribution_floor OR live.base > pol.contribution_ceiling
+          FROM contributions_provincepolicy pol
+         CROSS JOIN LATERAL generate_series(make_date(pol.year, 1, 1),
+                                            make_date(pol.year, 12, 1),
+                                            interval '1 month') AS m(first_day)
+         -- Two probes of the (province, month, base) index per province and month.
+         CROSS JOIN LATERAL (
+               SELECT r.* FROM contributions_contributionrecord r
+                WHERE r.province_id = pol.province_id AND r.month = m.first_day::date
+                  AND r.base < pol.contribution_floor
+               UNION ALL
+               SELECT r.* FROM contributions_contributionrecord r
+                WHERE r.province_id = pol.province_id AND r.month = m.first_day::date
+                  AND r.base > pol.contribution_ceiling
+               OFFSET 0
+         ) AS live
+         WHERE {_live("live")}
          GROUP BY live.person_id, pol.year
         HAVING %(province)s IS NULL OR bool_or(live.province_id = %(province)s)
         """,
@@ -459,6 +442,8 @@ rule(
         stage="both",
         severity="block",
         batch=_base_outside_band,
+        # The band is a province-month's: probing each once serves the whole ledger.
+        ledger_wide=True,
     )
 )
 
@@ -472,9 +457,11 @@ def _lump_back_payment_without_evidence(context: BatchContext) -> list[Hit]:
         f"""
         SELECT live.person_id, bat.public_id, bat.province_id, count(DISTINCT live.month),
                to_char(min(live.month), 'YYYY-MM'), to_char(max(live.month), 'YYYY-MM')
-          FROM {_marked(context)} AS live
+          FROM contributions_contributionrecord live
           JOIN contributions_contributionbatch bat ON bat.id = live.batch_id
-         WHERE live.kind = 'back_payment'
+         WHERE live.kind = 'back_payment'  -- a partial index holds these
+           AND live.person_id BETWEEN %(first)s AND %(last)s
+           AND {_live("live")}
            AND (%(province)s IS NULL OR bat.province_id = %(province)s)
            AND NOT EXISTS (SELECT 1 FROM risk_backpaymentevidence ev
                             WHERE ev.person_id = live.person_id
@@ -524,9 +511,11 @@ def _back_payment_before_retirement(context: BatchContext) -> list[Hit]:
                count(DISTINCT live.month),
                to_char(min(live.month), 'YYYY-MM'), to_char(max(live.month), 'YYYY-MM'),
                array_agg(DISTINCT coalesce(live.paid_on, {POSTED_ON})::text)
-          FROM {_marked(context)} AS live
+          FROM contributions_contributionrecord live
           JOIN contributions_insuredperson p ON p.id = live.person_id
-         WHERE live.kind = 'back_payment'
+         WHERE live.kind = 'back_payment'  -- a partial index holds these
+           AND live.person_id BETWEEN %(first)s AND %(last)s
+           AND {_live("live")}
            AND p.retired_on IS NOT NULL
            -- A record without a payment date counts from the day it was posted.
            AND coalesce(live.paid_on, {POSTED_ON})
@@ -796,6 +785,7 @@ def _temporary_account_misclassified(context: BatchContext) -> list[Hit]:
           FROM contributions_enrolment e
           JOIN contributions_insuredperson p ON p.id = e.person_id
          WHERE e.person_id BETWEEN %(first)s AND %(last)s
+           AND p.id BETWEEN %(first)s AND %(last)s  -- the same, for the planner
            AND (%(province)s IS NULL OR e.province_id = %(province)s)
            AND e.province_id <> p.hukou_province_id
            AND NOT e.is_temporary_account
@@ -806,6 +796,7 @@ def _temporary_account_misclassified(context: BatchContext) -> list[Hit]:
            -- account (spec §3.4).
            AND NOT EXISTS (SELECT 1 FROM contributions_enrolment earlier
                             WHERE earlier.person_id = e.person_id
+                              AND earlier.person_id BETWEEN %(first)s AND %(last)s
                               AND earlier.province_id = e.province_id
                               AND earlier.start_month < e.start_month
                               AND NOT earlier.is_temporary_account)
@@ -922,14 +913,28 @@ def _contribution_outside_life_span(context: BatchContext) -> list[Hit]:
                array_agg(province_id ORDER BY month, province_id),
                array_agg(reason ORDER BY month, province_id)
           FROM (
-            SELECT live.person_id, live.month, live.province_id,
-                   CASE WHEN live.month > date_trunc('month', p.died_on)::date
-                        THEN 'after_death' ELSE 'before_min_age' END AS reason
-              FROM {_marked(context)} AS live
-              JOIN contributions_insuredperson p ON p.id = live.person_id
-             WHERE live.month < date_trunc('month', p.birth_date)::date
-                                + make_interval(years => %(min_age)s)
-                OR live.month > date_trunc('month', p.died_on)::date
+            -- Two probes of the (person, month) index per person: before the min_age
+            -- birthday month, and after the death month.
+            SELECT p.id AS person_id, live.month, live.province_id, live.reason
+              FROM contributions_insuredperson p
+             CROSS JOIN LATERAL (
+                   SELECT r.month, r.province_id, 'before_min_age' AS reason
+                     FROM contributions_contributionrecord r
+                    WHERE r.person_id = p.id
+                      AND r.month < (date_trunc('month', p.birth_date)
+                                     + make_interval(years => %(min_age)s))::date
+                      AND (p.died_on IS NULL
+                           OR r.month <= date_trunc('month', p.died_on)::date)
+                      AND {_live("r")}
+                   UNION ALL
+                   SELECT r.month, r.province_id, 'after_death'
+                     FROM contributions_contributionrecord r
+                    WHERE r.person_id = p.id
+                      AND r.month > date_trunc('month', p.died_on)::date
+                      AND {_live("r")}
+                   OFFSET 0
+             ) AS live
+             WHERE p.id BETWEEN %(first)s AND %(last)s
           ) AS implausible
          GROUP BY person_id, year
         HAVING %(province)s IS NULL OR bool_or(province_id = %(province)s)
@@ -1038,15 +1043,7 @@ rule(
 
 
 def _ledger_mismatch(context: BatchContext) -> list[Hit]:
-    """RK-RC: the sub-ledger differs from the journal's control accounts (as ledger_reconcile).
-
-    About provinces, not persons: only the slice holding the lowest person id runs it.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT min(id) FROM contributions_insuredperson")
-        (lowest,) = cursor.fetchone()
-    if lowest is None or not context.first_person_id <= lowest <= context.last_person_id:
-        return []
+    """RK-RC: the sub-ledger differs from the journal's control accounts (as ledger_reconcile)."""
     # One statement, so both sides are read from one snapshot: postings in flight cannot
     # fake a difference.
     rows = _rows(
@@ -1096,5 +1093,6 @@ rule(
         stage="batch",
         severity="warn",
         batch=_ledger_mismatch,
+        ledger_wide=True,
     )
 )

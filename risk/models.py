@@ -13,7 +13,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -93,11 +93,12 @@ class ScreeningRun(models.Model):
 
 
 class ScreeningSlice(models.Model):
-    """A range of person ids of a run; a worker claims it and completes it exactly once."""
+    """A piece of a run that a worker claims and completes exactly once: a range of person
+    ids for the rules about persons, or (no range) the ledger-wide rules, once per run."""
 
     run = models.ForeignKey(ScreeningRun, on_delete=models.CASCADE, related_name="slices")
-    first_person_id = models.BigIntegerField()
-    last_person_id = models.BigIntegerField()
+    first_person_id = models.BigIntegerField(null=True, blank=True)
+    last_person_id = models.BigIntegerField(null=True, blank=True)
     is_done = models.BooleanField(default=False)
     hits_by_rule = models.JSONField(default=dict, blank=True)
     flags_filed = models.PositiveIntegerField(default=0)
@@ -105,11 +106,27 @@ class ScreeningSlice(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["run", "first_person_id"], name="slice_once_per_run")
+            models.UniqueConstraint(fields=["run", "first_person_id"], name="slice_once_per_run"),
+            models.UniqueConstraint(
+                fields=["run"],
+                condition=Q(first_person_id__isnull=True),
+                name="ledger_piece_once_per_run",
+            ),
+            models.CheckConstraint(
+                name="slice_range_whole",
+                condition=Q(first_person_id__isnull=True, last_person_id__isnull=True)
+                | Q(first_person_id__lte=F("last_person_id")),
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.is_ledger_wide:
+            return f"{self.run_id}/ledger"
         return f"{self.run_id}/{self.first_person_id}-{self.last_person_id}"
+
+    @property
+    def is_ledger_wide(self) -> bool:
+        return self.first_person_id is None
 
 
 LIVE_FLAG_STATUSES = ("open", "confirmed", "dismissed")

@@ -38,19 +38,19 @@ class Hit:
 
 @dataclass(frozen=True)
 class BatchContext:
-    """What a batch detector gets: a slice of persons (ids first..last, inclusive), the
-    province the run is limited to (None: all), the rule's parameters and the as-of date.
+    """What a batch detector gets: a slice of persons (ids first..last, inclusive; None for
+    a ledger-wide rule), the province the run is limited to (None: all), the rule's
+    parameters and the as-of date.
 
     Slices are disjoint ranges of person ids, so a finding about a person is found once,
     by one slice, whichever provinces it spans.
     """
 
-    first_person_id: int
-    last_person_id: int
+    first_person_id: int | None
+    last_person_id: int | None
     province: str | None
     parameters: dict[str, Any]
     as_of: date
-    records_marked: bool = False  # the run built the slice's marked records once for all
 
     @property
     def sql_params(self) -> dict[str, Any]:
@@ -73,6 +73,8 @@ class RuleSpec:
     severity: str  # block | warn | info
     defaults: dict[str, Any] = field(default_factory=dict)
     batch: Callable[[BatchContext], list[Hit]] | None = None
+    # About the ledger as a whole, not persons: runs once per run, in a piece of its own.
+    ledger_wide: bool = False
 
 
 REGISTRY: dict[str, RuleSpec] = {}

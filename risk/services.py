@@ -18,7 +18,7 @@ from risk.registry import BatchContext, Hit, RuleSpec, all_rules
 # Persons per slice of a screening run: small enough to spread over the workers and to
 # redo quickly after a crash, large enough that per-query overhead stays small (on two
 # cores, 10,000 and 12,500 made the full benchmark slower than 25,000).
-PERSONS_PER_SLICE = 25_000
+PERSONS_PER_SLICE = 12_500
 
 
 class ScreeningError(Exception):
@@ -70,9 +70,9 @@ def screening_start(
     """Start a screening run (事后稽核): a run, its slices, and after commit one Celery task
     per slice, joined by a chord that closes the run."""
     rules_sync()
-    known = {spec.code for spec in all_rules() if spec.batch is not None}
-    codes = sorted(rule_codes or known)
-    unknown = set(codes) - known
+    specs = {spec.code: spec for spec in all_rules() if spec.batch is not None}
+    codes = sorted(rule_codes or specs)
+    unknown = set(codes) - set(specs)
     if unknown:
         raise ScreeningError(f"no batch rule {', '.join(sorted(unknown))}")
     bounds = InsuredPerson.objects.aggregate(first=Min("pk"), last=Max("pk"))
@@ -80,7 +80,11 @@ def screening_start(
         run = ScreeningRun.objects.create(
             province_id=province, rule_codes=codes, is_backtest=backtest, started_by=started_by
         )
-        if bounds["first"] is not None:
+        if any(specs[code].ledger_wide for code in codes):
+            # Created, and so sent, first: it is the longest piece, the slices fill in
+            # around it.
+            ScreeningSlice.objects.create(run=run)
+        if bounds["first"] is not None and not all(specs[code].ledger_wide for code in codes):
             ScreeningSlice.objects.bulk_create(
                 ScreeningSlice(
                     run=run,
@@ -109,8 +113,6 @@ def screening_slice_run(*, slice_id: int, as_of: date) -> ScreeningSlice | None:
     commits together with its `is_done` mark, so a slice that crashed left nothing behind
     and a slice that finished is not done again.
     """
-    from risk import detectors  # imports the ledger services, which import this module
-
     started = time.monotonic()
     # Marked running in a short transaction of its own: inside the slice's, the run's row
     # would stay locked until the slice commits, and the slices beside it would queue.
@@ -131,15 +133,16 @@ def screening_slice_run(*, slice_id: int, as_of: date) -> ScreeningSlice | None:
         hits_by_rule, filed = {}, 0
         rules = {rule.code: rule for rule in RiskRule.objects.filter(code__in=run.rule_codes)}
         specs = {spec.code: spec for spec in all_rules()}
-        rk20 = rules.get("RK-20")
-        detectors.mark_slice_records(
-            first_person_id=piece.first_person_id,
-            last_person_id=piece.last_person_id,
-            min_age=int(rk20.parameters.get("min_age", 16)) if rk20 else 16,
-        )
+        with connection.cursor() as cursor:
+            # Many short index probes: compiling them costs more than it saves. The slices
+            # are the run's parallelism, so a slice's queries do not fan out again. Sorts
+            # of a slice's findings fit in memory.
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         for code in run.rule_codes:
             rule = rules[code]
-            if not rule.is_active:
+            if not rule.is_active or specs[code].ledger_wide != piece.is_ledger_wide:
                 continue
             hits = _detect(specs[code], rule, piece, run.province_id, as_of)
             hits_by_rule[code] = len(hits)
@@ -172,7 +175,6 @@ def _detect(
         province=province,
         parameters=rule.parameters,
         as_of=as_of,
-        records_marked=True,
     )
     return spec.batch(context)
 

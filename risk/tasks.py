@@ -29,7 +29,7 @@ def screening_run_dispatch(run_id: int, as_of: str) -> None:
     run = ScreeningRun.objects.filter(pk=run_id).first()
     if run is None:
         return
-    slice_ids = list(run.slices.filter(is_done=False).values_list("pk", flat=True))
+    slice_ids = list(run.slices.filter(is_done=False).order_by("pk").values_list("pk", flat=True))
     if not slice_ids:
         services.screening_finish(run_id=run_id)
         return

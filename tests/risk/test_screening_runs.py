@@ -97,3 +97,22 @@ def test_a_worker_killed_mid_run_is_replaced_and_the_run_completes_with_the_same
         stop_worker(rerun_worker)
     assert rerun.hits_by_rule == run.hits_by_rule
     assert rerun.flags_filed == 0
+
+
+def test_ledger_wide_rules_run_once_in_a_piece_of_their_own(
+    celery_worker, ledger_with_overlaps, monkeypatch
+):
+    monkeypatch.setattr(risk_services, "PERSONS_PER_SLICE", 40)
+    paid_months(ledger_with_overlaps[0], "44", Month(2021, 1), 1, base="1.00")  # RK-08
+
+    summary = _screen("--rules=RK-02,RK-08,RK-RC")
+
+    run = ScreeningRun.objects.get()
+    ledger, *slices = run.slices.order_by("pk")
+    assert ledger.is_ledger_wide and ledger.hits_by_rule.keys() == {"RK-08", "RK-RC"}
+    assert len(slices) == -(-InsuredPerson.objects.count() // 40)
+    assert all(piece.hits_by_rule.keys() == {"RK-02"} for piece in slices)
+    assert summary["hits"]["RK-08"] == 1
+    # The directly written records are missing from the journal in both provinces.
+    assert summary["hits"]["RK-RC"] == 2
+    assert summary["hits"]["RK-02"] >= 3
