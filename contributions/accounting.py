@@ -216,9 +216,12 @@ def interest_to_transfer(
 
 SUBLEDGER_TOTALS_SQL = """
 SELECT province_id, 'account_liability', sum(amount) FROM (
-    SELECT province_id, account_part AS amount FROM contributions_contributionrecord
+    -- Each table summed on its own: the ten-million-row one is not copied through a union.
+    SELECT province_id, sum(account_part) AS amount FROM contributions_contributionrecord
+     GROUP BY province_id
     UNION ALL
-    SELECT province_id, amount FROM contributions_personalaccountentry
+    SELECT province_id, sum(amount) FROM contributions_personalaccountentry
+     GROUP BY province_id
 ) AS accounts GROUP BY province_id
 UNION ALL
 SELECT item.province_id, 'suspense', sum(item.pooling_part + item.account_part)

@@ -561,50 +561,68 @@ rule(
 # --- RK-11 -------------------------------------------------------------------------------
 
 
+def _monthly_index(persons: str, *, months_before: str, until_months_before: str) -> str:
+    """SQL: one contribution index (base / province-year average wage) per month of each
+    person of `persons` (id, retired_month), from `months_before` up to, not including,
+    `until_months_before` months before the retirement month. A month paid twice (RK-02's
+    finding) counts once, at its highest index; a month without a policy row does not."""
+    return f"""
+        SELECT p.id AS person_id, p.retired_month, live.month,
+               max(live.province_id) AS province_id, max(live.base / pol.average_wage) AS idx
+          FROM {persons} AS p
+         CROSS JOIN LATERAL (
+               SELECT r.month, r.province_id, r.base FROM contributions_contributionrecord r
+                WHERE r.person_id = p.id
+                  AND r.month >= p.retired_month - make_interval(months => {months_before})
+                  AND r.month < p.retired_month
+                                - make_interval(months => {until_months_before})
+                  AND {_live("r")}
+               OFFSET 0
+         ) AS live
+          JOIN contributions_provincepolicy pol
+            ON pol.province_id = live.province_id
+           AND pol.year = extract(year FROM live.month)::int
+         GROUP BY p.id, p.retired_month, live.month
+    """
+
+
 def _pre_retirement_base_spike(context: BatchContext) -> list[Hit]:
     """RK-11: the mean contribution index jumps in the last `window` months before retirement."""
+    last_window = _monthly_index("retirees", months_before="%(window)s", until_months_before="0")
+    baseline = _monthly_index(
+        "last_window",
+        months_before="%(window)s + %(baseline)s",
+        until_months_before="%(window)s",
+    )
     rows = _rows(
         f"""
-        WITH indexed AS (
-            -- One index per month: a month paid twice (RK-02's finding) counts once, at
-            -- its highest index. Months without a record or a policy row do not count.
-            SELECT live.person_id, r.retired_month, live.month,
-                   max(live.province_id) AS province_id,
-                   max(live.base / pol.average_wage) AS idx,
-                   live.month >= r.retired_month - make_interval(months => %(window)s)
-                       AS is_last
-              FROM ({LIVE_RECORDS}) AS live
-              JOIN (SELECT id, date_trunc('month', retired_on)::date AS retired_month
-                      FROM contributions_insuredperson
-                     WHERE id BETWEEN %(first)s AND %(last)s
-                       AND retired_on IS NOT NULL) AS r
-                ON r.id = live.person_id
-              JOIN contributions_provincepolicy pol
-                ON pol.province_id = live.province_id
-               AND pol.year = extract(year FROM live.month)::int
-             WHERE live.month < r.retired_month
-               AND live.month >= r.retired_month
-                                 - make_interval(months => %(window)s + %(baseline)s)
-             GROUP BY live.person_id, r.retired_month, live.month
-        ), means AS (
-            SELECT person_id, retired_month,
-                   avg(idx) FILTER (WHERE is_last) AS last_mean,
-                   avg(idx) FILTER (WHERE NOT is_last) AS baseline_mean,
-                   count(*) FILTER (WHERE is_last) AS last_months,
-                   count(*) FILTER (WHERE NOT is_last) AS baseline_months,
-                   max(province_id) FILTER (WHERE is_last) AS province,
+        WITH retirees AS (
+            SELECT id, date_trunc('month', retired_on)::date AS retired_month
+              FROM contributions_insuredperson
+             WHERE id BETWEEN %(first)s AND %(last)s
+               AND retired_on IS NOT NULL
+        ), last_window AS (
+            -- Few retirees reach `abs` in their last months: the baseline is read for those.
+            SELECT person_id AS id, retired_month, avg(idx) AS mean, count(*) AS months,
+                   max(province_id) AS province,
                    bool_or(province_id = %(province)s) AS in_province
-              FROM indexed
+              FROM ({last_window}) AS indexed
              GROUP BY person_id, retired_month
+            HAVING avg(idx) >= %(abs)s::numeric
+        ), baseline AS (
+            SELECT person_id AS id, avg(idx) AS mean, count(*) AS months,
+                   bool_or(province_id = %(province)s) AS in_province
+              FROM ({baseline}) AS indexed
+             GROUP BY person_id
         )
-        SELECT person_id, retired_month, province,
-               round(last_mean, 4)::text, round(baseline_mean, 4)::text,
-               round(last_mean / baseline_mean, 4)::text, last_months, baseline_months
-          FROM means
-         WHERE baseline_mean > 0
-           AND last_mean / baseline_mean >= %(ratio)s::numeric
-           AND last_mean >= %(abs)s::numeric
-           AND (%(province)s IS NULL OR in_province)
+        SELECT id, l.retired_month, l.province,
+               round(l.mean, 4)::text, round(b.mean, 4)::text,
+               round(l.mean / b.mean, 4)::text, l.months, b.months
+          FROM last_window l
+          JOIN baseline b USING (id)
+         WHERE b.mean > 0
+           AND l.mean / b.mean >= %(ratio)s::numeric
+           AND (%(province)s IS NULL OR l.in_province OR b.in_province)
         """,
         context.sql_params,
     )
@@ -855,11 +873,21 @@ def _minimum_years_not_met(context: BatchContext) -> list[Hit]:
     rows = _rows(
         f"""
         SELECT person_id, retired_on, province,
-               (SELECT count(DISTINCT live.month)
-                  FROM ({LIVE_RECORDS}) AS live
-                 WHERE live.person_id = retirees.person_id
-                   -- Months from the benefit start are RK-03's finding, not service.
-                   AND live.month < date_trunc('month', retirees.retired_on)::date)
+               -- Months from the benefit start are RK-03's finding, not service.
+               CASE WHEN person_id IN (SELECT x.person_id FROM contributions_contributionrecord x
+                                        WHERE x.reversal_of_id IS NOT NULL)
+                    THEN (SELECT count(DISTINCT r.month) FROM contributions_contributionrecord r
+                           WHERE r.person_id = retirees.person_id
+                             AND r.month < date_trunc('month', retirees.retired_on)::date
+                             AND {_live("r")})
+                    -- No reversal: every record counts, and the (person, month) index
+                    -- alone answers.
+                    ELSE (SELECT count(*) FROM (
+                            SELECT DISTINCT r.month FROM contributions_contributionrecord r
+                             WHERE r.person_id = retirees.person_id
+                               AND r.month < date_trunc('month', retirees.retired_on)::date
+                          ) AS months)
+               END
           FROM (
             SELECT p.id AS person_id, p.retired_on, {PERSON_PROVINCE} AS province
               FROM contributions_insuredperson p

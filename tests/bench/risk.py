@@ -3,12 +3,13 @@
     make bench-risk   (python -m portal.devstack exec -- python -m tests.bench.risk)
 
 In a database of its own (dropped and recreated): generate_nation --persons 100000 (about
-10.5M contribution rows) with --anomalies; then, in the same run, one sequential scan of the
-contributions table as the baseline (as the server plans it, in parallel; and once by a
-single process, for comparison), and `manage.py screen --wait` with every batch rule on
-two Celery worker processes (`--reuse` screens the last generated ledger again). Prints the
-wall times, the ratio to the scan, rows/s, and the recall per rule against the planted
-ground truth (which must be 100 %).
+10.5M contribution rows) with --anomalies; then, in the same run, a sequential scan of the
+contributions table as the baseline (the fastest of three, as the server plans it, in
+parallel; and by a single process, for comparison), and `manage.py screen --wait` with every
+batch rule on two Celery worker processes (`--reuse` screens the last generated ledger
+again). Prints the run's wall time (from its creation to its close) and the command's
+(which adds starting Django and polling), their ratios to the scan, rows/s, and the recall
+per rule against the planted ground truth (which must be 100 %).
 """
 
 import argparse
@@ -65,14 +66,10 @@ def main() -> int:
     with psycopg.connect(database_url(DATABASE), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
         rows = conn.execute("SELECT count(*) FROM contributions_contributionrecord").fetchone()[0]
-        started = time.monotonic()
-        conn.execute("SELECT sum(base), count(*) FROM contributions_contributionrecord").fetchone()
-        scan_seconds = time.monotonic() - started
-        # The same scan by one process, for comparison (the ratio uses the faster one).
+        scan_seconds = _best_scan_seconds(conn)
+        # The same scan by one process, for comparison; the ratio uses the parallel one.
         conn.execute("SET max_parallel_workers_per_gather = 0")
-        started = time.monotonic()
-        conn.execute("SELECT sum(base), count(*) FROM contributions_contributionrecord").fetchone()
-        single_process_scan_seconds = time.monotonic() - started
+        single_process_scan_seconds = _best_scan_seconds(conn)
 
     workers = [
         subprocess.Popen(
@@ -137,6 +134,17 @@ def main() -> int:
     }
     print(json.dumps(report, indent=2))
     return 0 if all(value == 1.0 for value in recall.values()) else 1
+
+
+def _best_scan_seconds(conn: psycopg.Connection) -> float:
+    """The fastest of three sequential scans of the contributions table: the strictest
+    baseline, and steadier than one reading on a shared machine."""
+    times = []
+    for _ in range(3):
+        started = time.monotonic()
+        conn.execute("SELECT sum(base), count(*) FROM contributions_contributionrecord").fetchone()
+        times.append(time.monotonic() - started)
+    return min(times)
 
 
 def _recall(truth_path: Path) -> dict[str, float]:

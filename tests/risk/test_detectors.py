@@ -768,6 +768,17 @@ def test_rk19_counts_a_month_paid_in_two_provinces_once():
     assert subjects(detect("RK-19")) == {f"person:{who.pk}"}
 
 
+def test_rk19_does_not_count_a_reversed_month():
+    who = _retiree_with_months(180)
+    services.contribution_reverse(
+        record=ContributionRecord.objects.filter(person=who).earliest("month"), reason="test"
+    )
+
+    [hit] = detect("RK-19")
+
+    assert (hit.person_id, hit.evidence) == (who.pk, {"months": 179, "required": 180})
+
+
 # --- RK-20 contribution before age 16 or after death ---------------------------------------------
 
 
