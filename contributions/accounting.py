@@ -231,6 +231,11 @@ SELECT item.province_id, 'suspense', sum(item.pooling_part + item.account_part)
  GROUP BY item.province_id
 """
 
+# The sub-ledger sums read the (province, month, base) index, which carries the account part,
+# instead of the much wider rows; page costs as on solid-state storage let the planner see
+# that this is cheaper.
+INDEX_SCAN_COSTS_SQL = "SET LOCAL random_page_cost = 1.1"
+
 CONTROL_TOTALS_SQL = """
 SELECT province_id, account, -sum(amount)
   FROM contributions_journalline
@@ -250,6 +255,7 @@ def ledger_reconcile() -> ReconciliationRun:
         if outermost:
             # One snapshot for both sides, so postings in flight cannot fake a difference.
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute(INDEX_SCAN_COSTS_SQL)
         cursor.execute(SUBLEDGER_TOTALS_SQL)
         subledger = {(p, a): total for p, a, total in cursor.fetchall()}
         cursor.execute(CONTROL_TOTALS_SQL)

@@ -13,6 +13,7 @@ planner may flatten the subquery into a join that reads the whole slice. RK-02, 
 RK-19 read more, and as little as their rule allows.
 """
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -141,6 +142,27 @@ PERSON_PROVINCE = """
           LIMIT 1),
         p.hukou_province_id)
 """
+
+
+def _provinces_of(person_ids: Iterable[int], context: BatchContext) -> dict[int, str]:
+    """The province of a finding about each of these persons (PERSON_PROVINCE), for those in
+    the run's province if it has one. For rules that judge in Python: looked up for their
+    few findings only."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    rows = _rows(
+        f"""
+        SELECT person_id, province FROM (
+            SELECT p.id AS person_id, {PERSON_PROVINCE} AS province
+              FROM contributions_insuredperson p
+             WHERE p.id = ANY(%(ids)s)
+        ) AS persons
+         WHERE %(province)s IS NULL OR province = %(province)s
+        """,
+        {**context.sql_params, "ids": ids},
+    )
+    return dict(rows)
 
 
 def _money(amount: Decimal) -> str:
@@ -668,42 +690,36 @@ rule(
 def _retirement_before_permitted(context: BatchContext) -> list[Hit]:
     """RK-12: retired before the earliest month of the flexible window (spec §6.4)."""
     rows = _rows(
-        f"""
-        SELECT person_id, birth_date, retirement_category, retired_on, province FROM (
-            SELECT p.id AS person_id, p.birth_date, p.retirement_category, p.retired_on,
-                   {PERSON_PROVINCE} AS province
-              FROM contributions_insuredperson p
-             WHERE p.id BETWEEN %(first)s AND %(last)s
-               AND p.retired_on IS NOT NULL
-               AND p.retirement_route <> 'special'
-        ) AS retirees
-         WHERE %(province)s IS NULL OR province = %(province)s
+        """
+        SELECT id, birth_date, retirement_category, retired_on
+          FROM contributions_insuredperson
+         WHERE id BETWEEN %(first)s AND %(last)s
+           AND retired_on IS NOT NULL
+           AND retirement_route <> 'special'
         """,
         context.sql_params,
     )
-    hits = []
-    for person_id, birth_date, category, retired_on, province in rows:
+    early = {}
+    for person_id, birth_date, category, retired_on in rows:
         birth_month = Month.from_date(birth_date)
         earliest, _ = flexible_window(birth_month=birth_month, category=category)
         retired = Month.from_date(retired_on)
         if retired >= earliest:
             continue
         statutory = statutory_retirement(birth_month=birth_month, category=category).month
-        hits.append(
-            Hit.of_person(
-                person_id,
-                province=province,
-                period=str(retired),
-                evidence={
-                    "category": category,
-                    "birth_month": str(birth_month),
-                    "retired": str(retired),
-                    "earliest": str(earliest),
-                    "statutory": str(statutory),
-                },
-            )
-        )
-    return hits
+        early[person_id] = {
+            "category": category,
+            "birth_month": str(birth_month),
+            "retired": str(retired),
+            "earliest": str(earliest),
+            "statutory": str(statutory),
+        }
+    provinces = _provinces_of(early, context)
+    return [
+        Hit.of_person(person_id, province=province, period=evidence["retired"], evidence=evidence)
+        for person_id, evidence in early.items()
+        if (province := provinces.get(person_id))
+    ]
 
 
 rule(
@@ -739,22 +755,8 @@ def _invalid_id_number(context: BatchContext) -> list[Hit]:
         check = check_id_number(id_number, today=context.as_of, with_warnings=False)
         if not check.valid:
             invalid[person_id] = (id_number, check.error_codes)
-    if not invalid:
-        return []
-    # The province is looked up for the few invalid numbers only.
-    rows = _rows(
-        f"""
-        SELECT person_id, province FROM (
-            SELECT p.id AS person_id, {PERSON_PROVINCE} AS province
-              FROM contributions_insuredperson p
-             WHERE p.id = ANY(%(ids)s)
-        ) AS persons
-         WHERE %(province)s IS NULL OR province = %(province)s
-        """,
-        {**context.sql_params, "ids": list(invalid)},
-    )
     hits = []
-    for person_id, province in rows:
+    for person_id, province in _provinces_of(invalid, context).items():
         id_number, errors = invalid[person_id]
         masked = f"{id_number[:6]}********{id_number[-4:]}"
         hits.append(
