@@ -107,7 +107,8 @@ def _enqueue(run_id: int, as_of: str) -> None:
 
 
 def screening_slice_run(*, slice_id: int, as_of: date) -> ScreeningSlice | None:
-    """Run every rule of the run over one slice and file its flags, exactly once.
+    """Run the run's rules over one piece (a slice of persons, or the ledger-wide piece) and
+    file their flags, exactly once.
 
     Caller: a Celery task, possibly a redelivery after a crash. Everything the slice writes
     commits together with its `is_done` mark, so a slice that crashed left nothing behind
