@@ -231,9 +231,9 @@ SELECT item.province_id, 'suspense', sum(item.pooling_part + item.account_part)
  GROUP BY item.province_id
 """
 
-# The sub-ledger sums read the (province, month, base) index, which carries the account part,
-# instead of the much wider rows; page costs as on solid-state storage let the planner see
-# that this is cheaper.
+# The sub-ledger sums read the (province) index, which carries the account part, instead of
+# the much wider rows; page costs as on solid-state storage let the planner see that this is
+# cheaper.
 INDEX_SCAN_COSTS_SQL = "SET LOCAL random_page_cost = 1.1"
 
 CONTROL_TOTALS_SQL = """

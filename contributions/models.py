@@ -390,12 +390,12 @@ class ContributionRecord(models.Model):
             # The person's record and per-person screening rules read by person, then month.
             models.Index(fields=["person", "month"], name="contribution_person_month_idx"),
             # With the base in the key, screening finds the bases outside a province-month's
-            # band by two probes; with the account part, reconciliation sums each
-            # province's accounts from the index alone, not from the much wider rows.
+            # band by two probes, not by reading every row.
+            models.Index(fields=["province", "month", "base"], name="contribution_prov_base_idx"),
+            # Reconciliation sums each province's account parts from this narrow index
+            # alone, not from the much wider rows.
             models.Index(
-                fields=["province", "month", "base"],
-                include=["account_part"],
-                name="contribution_prov_base_idx",
+                fields=["province"], include=["account_part"], name="contribution_prov_acct_idx"
             ),
             # The few back-payments (补缴), which screening reads on their own.
             models.Index(

@@ -17,9 +17,13 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="contributionrecord",
             index=models.Index(
-                fields=["province", "month", "base"],
-                include=("account_part",),
-                name="contribution_prov_base_idx",
+                fields=["province", "month", "base"], name="contribution_prov_base_idx"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="contributionrecord",
+            index=models.Index(
+                fields=["province"], include=("account_part",), name="contribution_prov_acct_idx"
             ),
         ),
         migrations.AddIndex(
