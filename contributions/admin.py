@@ -17,6 +17,7 @@ from contributions.models import (
     ContributionBatch,
     ContributionRecord,
     CreditingRate,
+    DeemedService,
     Employer,
     Enrolment,
     InsuredPerson,
@@ -89,6 +90,11 @@ class EnrolmentInline(ReadOnlyInline):
     show_change_link = True
 
 
+class DeemedServiceInline(ReadOnlyInline):
+    model = DeemedService
+    fields = ["province", "months", "until_month"]
+
+
 @admin.register(InsuredPerson)
 class InsuredPersonAdmin(admin.ModelAdmin):
     list_display = ["masked_id_number", "name", "sex", "birth_date", "hukou_province", "status"]
@@ -113,7 +119,7 @@ class InsuredPersonAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     raw_id_fields = ["retired_into"]
-    inlines = [EnrolmentInline]
+    inlines = [EnrolmentInline, DeemedServiceInline]
     actions = ["approve_retirement"]
 
     @admin.action(description="Approve retirement (退休审批)", permissions=["change"])

@@ -292,6 +292,37 @@ class Enrolment(models.Model):
         return f"{self.person_id} {self.province_id} {self.scheme} from {self.start_month:%Y-%m}"
 
 
+class DeemedService(models.Model):
+    """Deemed contribution service (视同缴费年限): service before personal accounts began,
+    approved by the province where the person worked at the time and counted for it (spec
+    §4.2). It has no monthly record in the ledger; wherever a rule counts contribution
+    years, these months count too.
+    """
+
+    # Looked up through the unique (person, province) index.
+    person = models.ForeignKey(
+        InsuredPerson, on_delete=models.PROTECT, related_name="deemed_service", db_index=False
+    )
+    province = models.ForeignKey(
+        "accounts.Province", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    months = models.PositiveIntegerField(help_text="Approved deemed months (视同缴费月数).")
+    until_month = models.DateField(help_text="The last month of the deemed service (day 1).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "deemed service (视同缴费)"
+        verbose_name_plural = "deemed service (视同缴费)"
+        constraints = [
+            # Deemed years in several provinces are counted separately for each (§4.2).
+            models.UniqueConstraint(fields=["person", "province"], name="deemed_once_per_province"),
+            models.CheckConstraint(name="deemed_months_positive", condition=Q(months__gt=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.province_id} {self.months} deemed months"
+
+
 class ContributionBatch(models.Model):
     """A set of contributions received together: one API bulk request or one real-time push."""
 

@@ -232,6 +232,8 @@ class PersonSeed:
     retired_on: date | None
     died_on: date | None
     spans: list[Span] = field(default_factory=list)
+    # Months of service before LEDGER_START, in the province of the first span.
+    deemed_months: int = 0
 
 
 @dataclass(frozen=True)
@@ -354,8 +356,8 @@ class Nation:
         cadre = sex == "F" and rng.random() < CADRE_SHARE
 
         # Many people work uninsured for years before their first enrolment.
-        start = born.index + rng.randint(*self._start_ages(born)) + self._gap()
-        start = max(min(start, self._as_of), LEDGER_START.index)
+        first_job = born.index + rng.randint(*self._start_ages(born)) + self._gap()
+        start = max(min(first_job, self._as_of), LEDGER_START.index)
         died = None
         if rng.random() < DEATH_RATE and start + 6 < self._as_of - 1:
             died = rng.randint(start + 6, self._as_of - 1)
@@ -373,6 +375,9 @@ class Nation:
         else:
             status, retired_on, died_on = "active", None, None
         self._close(spans, still_contributing=status == "active")
+        # Service before the ledger began is deemed (视同缴费), counted where it was done:
+        # the province of the first enrolment.
+        deemed_months = LEDGER_START.index - first_job if spans else 0
         return PersonSeed(
             index=index,
             id_number=id_number,
@@ -385,6 +390,7 @@ class Nation:
             retired_on=retired_on,
             died_on=died_on,
             spans=spans,
+            deemed_months=max(0, deemed_months),
         )
 
     def _start_ages(self, born: Month) -> tuple[int, int]:

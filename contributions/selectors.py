@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from contributions.models import (
     ContributionKind,
     ContributionRecord,
+    DeemedService,
     Enrolment,
     InsuredPerson,
     PersonalAccountEntry,
@@ -76,8 +77,9 @@ def account_balance(*, person_id: int, as_of: date, province: str | None = None)
 
 
 def contribution_months(*, person_id: int, before: Month) -> int:
-    """Distinct months paid anywhere before `before` (an overlap counts once)."""
-    return (
+    """Contribution months before `before`: distinct months paid anywhere (an overlap counts
+    once) plus deemed months (视同缴费), which count as contribution years (spec §4.2)."""
+    paid = (
         ContributionRecord.objects.filter(
             person_id=person_id, month__lt=before.first_day(), reversed_by__isnull=True
         )
@@ -86,6 +88,10 @@ def contribution_months(*, person_id: int, before: Month) -> int:
         .distinct()
         .count()
     )
+    deemed = DeemedService.objects.filter(
+        person_id=person_id, until_month__lt=before.first_day()
+    ).aggregate(months=Sum("months"))["months"]
+    return paid + (deemed or 0)
 
 
 def _gaps(paid: list[Month]) -> list[tuple[Month, Month]]:

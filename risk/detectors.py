@@ -865,7 +865,8 @@ rule(
 
 
 def _minimum_years_not_met(context: BatchContext) -> list[Hit]:
-    """RK-19: a pensioner with fewer contribution months than the retirement year requires."""
+    """RK-19: a pensioner with fewer contribution months (deemed months included) than the
+    retirement year requires."""
     rows = _rows(
         f"""
         SELECT person_id, retired_on, province,
@@ -883,7 +884,10 @@ def _minimum_years_not_met(context: BatchContext) -> list[Hit]:
                              WHERE r.person_id = retirees.person_id
                                AND r.month < date_trunc('month', retirees.retired_on)::date
                           ) AS months)
-               END
+               END,
+               (SELECT coalesce(sum(d.months), 0)::int FROM contributions_deemedservice d
+                 WHERE d.person_id = retirees.person_id
+                   AND d.until_month < date_trunc('month', retirees.retired_on)::date)
           FROM (
             SELECT p.id AS person_id, p.retired_on, {PERSON_PROVINCE} AS province
               FROM contributions_insuredperson p
@@ -895,16 +899,16 @@ def _minimum_years_not_met(context: BatchContext) -> list[Hit]:
         context.sql_params,
     )
     hits = []
-    for person_id, retired_on, province, months in rows:
+    for person_id, retired_on, province, months, deemed_months in rows:
         needed = minimum_contribution_months(retired_on.year)
-        if months >= needed:
+        if months + deemed_months >= needed:
             continue
         hits.append(
             Hit.of_person(
                 person_id,
                 province=province,
                 period=_month(retired_on),
-                evidence={"months": months, "required": needed},
+                evidence={"months": months, "deemed_months": deemed_months, "required": needed},
             )
         )
     return hits
@@ -915,9 +919,9 @@ rule(
         code="RK-19",
         title_zh="缴费年限不足",
         title_en="Minimum contribution years not met",
-        description="A pensioner's distinct contribution months before retirement, in any "
-        "province, are fewer than the minimum for the retirement year (spec §6.3); deemed "
-        "years are not in the ledger.",
+        description="A pensioner's contribution months before retirement (distinct months "
+        "paid in any province, plus deemed months) are fewer than the minimum for the "
+        "retirement year (spec §6.3).",
         stage="both",
         severity="block",
         batch=_minimum_years_not_met,

@@ -19,6 +19,7 @@ from stdnum.cn import uscc
 from contributions.models import (
     ContributionBatch,
     ContributionRecord,
+    DeemedService,
     Employer,
     Enrolment,
     FundAccount,
@@ -232,6 +233,26 @@ def test_no_contribution_falls_outside_the_persons_working_life(nation):
         if person.retired_on:
             # Contributions stop before the pension starts (risk rule RK-03).
             assert month < person.retired_on
+
+
+def test_service_before_the_ledger_is_deemed_where_the_first_enrolment_was(nation):
+    """Persons whose working life began before 1998 get deemed months (视同缴费) up to 1997-12
+    in the province of their first enrolment, which then starts in 1998-01; nobody else."""
+    deemed = {row.person_id: row for row in DeemedService.objects.all()}
+    assert deemed
+    first = {}
+    for enrolment in Enrolment.objects.order_by("person", "start_month", "pk"):
+        first.setdefault(enrolment.person_id, enrolment)
+    for person in InsuredPerson.objects.all():
+        enrolment = first[person.pk]
+        row = deemed.get(person.pk)
+        if enrolment.start_month > date(1998, 1, 1):
+            assert row is None
+        if row is not None:
+            assert (row.province_id, row.until_month) == (enrolment.province_id, date(1997, 12, 1))
+            assert enrolment.start_month == date(1998, 1, 1)
+            # Deemed service, like paid service, begins at 16 or later.
+            assert 0 < row.months <= _months_between(person.birth_date, date(1998, 1, 1)) - 16 * 12
 
 
 def test_back_payments_are_paid_after_their_month(nation):

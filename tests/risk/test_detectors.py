@@ -16,6 +16,7 @@ from contributions import services
 from contributions.models import (
     ContributionBatch,
     ContributionRecord,
+    DeemedService,
     Employer,
     Enrolment,
     InsuredPerson,
@@ -751,7 +752,7 @@ def test_rk19_pn05_fires_on_179_months_retiring_in_2027():
     [hit] = detect("RK-19")
 
     assert (hit.subject, hit.period, hit.province) == (f"person:{who.pk}", "2027-03", "44")
-    assert hit.evidence == {"months": 179, "required": 180}
+    assert hit.evidence == {"months": 179, "deemed_months": 0, "required": 180}
 
 
 def test_rk19_is_quiet_at_180_months():
@@ -776,7 +777,35 @@ def test_rk19_does_not_count_a_reversed_month():
 
     [hit] = detect("RK-19")
 
-    assert (hit.person_id, hit.evidence) == (who.pk, {"months": 179, "required": 180})
+    assert (hit.person_id, hit.evidence) == (
+        who.pk,
+        {"months": 179, "deemed_months": 0, "required": 180},
+    )
+
+
+def _deemed(who: InsuredPerson, province: str, count: int) -> None:
+    DeemedService.objects.create(
+        person=who, province_id=province, months=count, until_month=date(1997, 12, 1)
+    )
+
+
+def test_rk19_counts_deemed_months_in_every_province():
+    """Deemed years count as contribution years (spec §4.2), each province's separately."""
+    who = _retiree_with_months(150)
+    _deemed(who, "44", 20)
+    _deemed(who, "32", 10)
+
+    assert detect("RK-19") == []
+
+
+def test_rk19_fires_when_paid_and_deemed_months_fall_short():
+    who = _retiree_with_months(150)
+    _deemed(who, "32", 29)
+
+    [hit] = detect("RK-19")
+
+    assert (hit.person_id, hit.province) == (who.pk, "44")
+    assert hit.evidence == {"months": 150, "deemed_months": 29, "required": 180}
 
 
 # --- RK-20 contribution before age 16 or after death ---------------------------------------------

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from accounts.models import User
 from contributions import services
-from contributions.models import ContributionRecord, InsuredPerson
+from contributions.models import ContributionRecord, DeemedService, InsuredPerson
 from contributions.nation import id_check_digit
 from contributions.rules import Month
 from contributions.services import BatchRejected, ContributionRow, LedgerError
@@ -158,6 +158,30 @@ def test_pn_05_179_months_retiring_in_2027_are_refused_and_180_accepted():
     enough = _person("19650102", "M", "11")
     paid_months(enough, enough.hukou_province_id, Month(2010, 1), 180)
     services.person_retire(person=enough, month=Month(2027, 6))
+
+
+def test_deemed_months_count_towards_the_minimum_on_retirement():
+    """GIVEN 150 months paid and 30 deemed months (视同缴费) before 1998 WHEN retiring in
+    2027 THEN the 180 months are met."""
+    person = _person("19650101", "M", "11")
+    paid_months(person, person.hukou_province_id, Month(2010, 1), 150)
+    DeemedService.objects.create(
+        person=person, province_id="11", months=30, until_month=date(1997, 12, 1)
+    )
+    retired = services.person_retire(person=person, month=Month(2027, 6))
+    assert retired.status == "retired"
+
+
+def test_deemed_months_short_of_the_minimum_are_still_refused():
+    person = _person("19650101", "M", "11")
+    paid_months(person, person.hukou_province_id, Month(2010, 1), 150)
+    DeemedService.objects.create(
+        person=person, province_id="11", months=29, until_month=date(1997, 12, 1)
+    )
+    with pytest.raises(LedgerError) as caught:
+        services.person_retire(person=person, month=Month(2027, 6))
+    assert caught.value.code == "RK-19"
+    assert "179 contribution months" in caught.value.message
 
 
 def test_a_special_route_may_retire_before_the_earliest_month():

@@ -5,8 +5,8 @@
 Steps, all in one transaction so that a failure leaves the ledger as it was:
 1. refuse a ledger that already has persons (and refuse production outright);
 2. create the missing (province, year) policy rows, marked approximate;
-3. COPY employers, then persons, enrolments and contribution records, streamed in chunks
-   of persons so memory stays bounded whatever the size;
+3. COPY employers, then persons, enrolments, deemed service (before 1998) and contribution
+   records, streamed in chunks of persons so memory stays bounded whatever the size;
 4. post one balanced journal entry per province from sums over the rows just written.
 
 The same size, seed, as-of month and policy table give the same rows. Timestamps are
@@ -53,6 +53,7 @@ COPIED_TABLES = [
     "contributions_employer",
     "contributions_insuredperson",
     "contributions_enrolment",
+    "contributions_deemedservice",
     "contributions_contributionrecord",
 ]
 PERSON_COLUMNS = (
@@ -60,6 +61,7 @@ PERSON_COLUMNS = (
     " retired_on, died_on, created_at, updated_at"
 )
 EMPLOYER_COLUMNS = "id, uscc, name, province_id, agency_id, created_at"
+DEEMED_COLUMNS = "person_id, province_id, months, until_month, created_at"
 ENROLMENT_COLUMNS = (
     "person_id, province_id, scheme, employer_id, start_month, end_month, status,"
     " is_temporary_account, created_at, updated_at"
@@ -140,7 +142,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"Planted {planted} anomalies; truth in {options['anomalies']}.")
         self.stdout.write(
             f"Generated {counts['persons']} persons, {counts['employers']} employers, "
-            f"{counts['enrolments']} enrolments, {counts['contributions']} contribution rows "
+            f"{counts['enrolments']} enrolments, {counts['deemed_service']} deemed-service rows, "
+            f"{counts['contributions']} contribution rows "
             f"in {time.monotonic() - started:.1f} s."
         )
 
@@ -172,7 +175,13 @@ class _NationWriter:
         }
 
     def write(self) -> dict[str, int]:
-        counts = {"persons": 0, "employers": 0, "enrolments": 0, "contributions": 0}
+        counts = {
+            "persons": 0,
+            "employers": 0,
+            "enrolments": 0,
+            "deemed_service": 0,
+            "contributions": 0,
+        }
         with connection.cursor() as cursor:
             self.cursor = cursor.cursor
             self._check_references_per_statement()
@@ -183,6 +192,7 @@ class _NationWriter:
                 self._write_persons(chunk, person_ids)
                 counts["persons"] += len(chunk)
                 counts["enrolments"] += self._write_enrolments(chunk, person_ids)
+                counts["deemed_service"] += self._write_deemed_service(chunk, person_ids)
                 counts["contributions"] += self._write_contributions(chunk, person_ids, batches)
             self._post_journal(batches)
         return counts
@@ -333,6 +343,21 @@ class _NationWriter:
                             self.stamp,
                             self.stamp,
                         )
+                    )
+                    written += 1
+        return written
+
+    def _write_deemed_service(self, chunk: Sequence[PersonSeed], ids: Sequence[int]) -> int:
+        until_month = (LEDGER_START - 1).first_day()
+        written = 0
+        with self.cursor.copy(
+            f"COPY contributions_deemedservice ({DEEMED_COLUMNS}) FROM STDIN"
+        ) as copy:
+            for person, person_id in zip(chunk, ids, strict=True):
+                if person.deemed_months:
+                    province = person.spans[0].province
+                    copy.write_row(
+                        (person_id, province, person.deemed_months, until_month, self.stamp)
                     )
                     written += 1
         return written
