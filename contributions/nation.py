@@ -28,6 +28,7 @@ from contributions.rules import (
     contribution_band,
     employee_contribution,
     flexible_contribution,
+    minimum_contribution_months,
     statutory_retirement,
 )
 
@@ -366,18 +367,30 @@ class Nation:
         spans = self._spans(start, limit, born.index, sex, hukou, wage_level)
 
         category, retirement, spans = self._retire(born, sex, cadre, spans)
+        # Service before the ledger began is deemed (视同缴费), counted where it was done:
+        # the province of the first enrolment.
+        deemed_months = max(0, LEDGER_START.index - first_job) if spans else 0
+        # Short of the minimum years at the statutory age, no pension is paid (spec §5.1):
+        # the person stays insured and the relationship is suspended (中断).
+        paid_months = sum(span.end - span.start + 1 for span in spans)
+        entitled = paid_months + deemed_months >= minimum_contribution_months(
+            Month.from_index(retirement).year
+        )
         if died is not None:
             status = "deceased"
-            retired_on = Month.from_index(retirement).first_day() if retirement <= died else None
+            retired_on = (
+                Month.from_index(retirement).first_day()
+                if retirement <= died and entitled
+                else None
+            )
             died_on = Month.from_index(died).first_day().replace(day=rng.randint(1, 28))
-        elif retirement <= self._as_of:
+        elif retirement <= self._as_of and entitled:
             status, retired_on, died_on = "retired", Month.from_index(retirement).first_day(), None
         else:
             status, retired_on, died_on = "active", None, None
-        self._close(spans, still_contributing=status == "active")
-        # Service before the ledger began is deemed (视同缴费), counted where it was done:
-        # the province of the first enrolment.
-        deemed_months = LEDGER_START.index - first_job if spans else 0
+        self._close(spans, still_contributing=status == "active" and retirement > self._as_of)
+        if status == "active" and retirement <= self._as_of:
+            spans[-1].status = "suspended"
         return PersonSeed(
             index=index,
             id_number=id_number,
@@ -390,7 +403,7 @@ class Nation:
             retired_on=retired_on,
             died_on=died_on,
             spans=spans,
-            deemed_months=max(0, deemed_months),
+            deemed_months=deemed_months,
         )
 
     def _start_ages(self, born: Month) -> tuple[int, int]:

@@ -40,6 +40,7 @@ from contributions.rules import (
     check_id_number,
     employee_contribution,
     flexible_contribution,
+    minimum_contribution_months,
 )
 
 pytestmark = pytest.mark.django_db
@@ -255,6 +256,18 @@ def test_service_before_the_ledger_is_deemed_where_the_first_enrolment_was(natio
             assert 0 < row.months <= _months_between(person.birth_date, date(1998, 1, 1)) - 16 * 12
 
 
+def test_every_pensioner_has_the_minimum_years_and_the_others_wait(nation):
+    """Paid and deemed months reach the retirement year's minimum for every pensioner (RK-19
+    stays quiet on the nation); some persons past the age without them stay insured."""
+    retired = InsuredPerson.objects.filter(retired_on__isnull=False)
+    assert retired.exists()
+    for person in retired.prefetch_related("deemed_service"):
+        paid = ContributionRecord.objects.filter(person=person).values("month").distinct().count()
+        deemed = sum(row.months for row in person.deemed_service.all())
+        assert paid + deemed >= minimum_contribution_months(person.retired_on.year)
+    assert Enrolment.objects.filter(status="suspended", person__status="active").exists()
+
+
 def test_back_payments_are_paid_after_their_month(nation):
     for month, paid_on in ContributionRecord.objects.filter(kind="back_payment").values_list(
         "month", "paid_on"
@@ -285,10 +298,16 @@ def test_each_contribution_lies_in_an_enrolment_of_the_same_relationship(nation)
 
 
 def test_only_active_persons_have_an_open_enrolment_and_it_is_their_latest(nation):
-    for person in InsuredPerson.objects.prefetch_related("enrolments"):
+    for person in InsuredPerson.objects.prefetch_related("enrolments", "deemed_service"):
         enrolments = sorted(person.enrolments.all(), key=lambda e: e.start_month)
         open_ones = [e for e in enrolments if e.end_month is None]
-        if person.status == "active":
+        if person.status == "active" and enrolments[-1].status == "suspended":
+            # Past the statutory age without the minimum years: insured, not paid a pension.
+            assert open_ones == []
+            months = sum(_months_between(e.start_month, e.end_month) + 1 for e in enrolments)
+            deemed = sum(row.months for row in person.deemed_service.all())
+            assert months + deemed < 180
+        elif person.status == "active":
             assert open_ones == [enrolments[-1]]
             assert enrolments[-1].status == "active"
         else:
