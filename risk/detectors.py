@@ -869,49 +869,45 @@ def _minimum_years_not_met(context: BatchContext) -> list[Hit]:
     retirement year requires."""
     rows = _rows(
         f"""
-        SELECT person_id, retired_on, province,
+        SELECT p.id, p.retired_on,
                -- Months from the benefit start are RK-03's finding, not service.
-               CASE WHEN person_id IN (SELECT x.person_id FROM contributions_contributionrecord x
-                                        WHERE x.reversal_of_id IS NOT NULL)
+               CASE WHEN p.id IN (SELECT x.person_id FROM contributions_contributionrecord x
+                                   WHERE x.reversal_of_id IS NOT NULL)
                     THEN (SELECT count(DISTINCT r.month) FROM contributions_contributionrecord r
-                           WHERE r.person_id = retirees.person_id
-                             AND r.month < date_trunc('month', retirees.retired_on)::date
+                           WHERE r.person_id = p.id
+                             AND r.month < date_trunc('month', p.retired_on)::date
                              AND {_live("r")})
                     -- No reversal: every record counts, and the (person, month) index
                     -- alone answers.
                     ELSE (SELECT count(*) FROM (
                             SELECT DISTINCT r.month FROM contributions_contributionrecord r
-                             WHERE r.person_id = retirees.person_id
-                               AND r.month < date_trunc('month', retirees.retired_on)::date
+                             WHERE r.person_id = p.id
+                               AND r.month < date_trunc('month', p.retired_on)::date
                           ) AS months)
                END,
                (SELECT coalesce(sum(d.months), 0)::int FROM contributions_deemedservice d
-                 WHERE d.person_id = retirees.person_id
-                   AND d.until_month < date_trunc('month', retirees.retired_on)::date)
-          FROM (
-            SELECT p.id AS person_id, p.retired_on, {PERSON_PROVINCE} AS province
-              FROM contributions_insuredperson p
-             WHERE p.id BETWEEN %(first)s AND %(last)s
-               AND p.retired_on IS NOT NULL
-          ) AS retirees
-         WHERE %(province)s IS NULL OR province = %(province)s
+                 WHERE d.person_id = p.id
+                   AND d.until_month < date_trunc('month', p.retired_on)::date)
+          FROM contributions_insuredperson p
+         WHERE p.id BETWEEN %(first)s AND %(last)s
+           AND p.retired_on IS NOT NULL
         """,
         context.sql_params,
     )
-    hits = []
-    for person_id, retired_on, province, months, deemed_months in rows:
+    short = {}
+    for person_id, retired_on, months, deemed_months in rows:
         needed = minimum_contribution_months(retired_on.year)
-        if months + deemed_months >= needed:
-            continue
-        hits.append(
-            Hit.of_person(
-                person_id,
-                province=province,
-                period=_month(retired_on),
-                evidence={"months": months, "deemed_months": deemed_months, "required": needed},
+        if months + deemed_months < needed:
+            short[person_id] = (
+                _month(retired_on),
+                {"months": months, "deemed_months": deemed_months, "required": needed},
             )
-        )
-    return hits
+    provinces = _provinces_of(short, context)
+    return [
+        Hit.of_person(person_id, province=province, period=period, evidence=evidence)
+        for person_id, (period, evidence) in short.items()
+        if (province := provinces.get(person_id))
+    ]
 
 
 rule(
