@@ -217,11 +217,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # With acks_late, a task whose worker died is delivered again (tasks are idempotent).
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Redis re-delivers unacknowledged messages (a dead worker's) after this; it must exceed
-# the longest task. Workers sweep for such messages every 10 s.
+# the longest task. Workers sweep for such messages every 10 s, one at a time under a lock
+# that a worker killed in the middle of a sweep leaves behind until it expires (kombu's
+# default, 5 minutes, would hold back the redelivery that long; a sweep takes milliseconds).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 600),
     "unacked_restore_interval": 10,
     "unacked_restore_throttle": 1,
+    "unacked_mutex_expire": 30,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_SEND_TASK_EVENTS = True
