@@ -369,7 +369,7 @@ class Nation:
         category, retirement, spans = self._retire(born, sex, cadre, spans)
         # Service before the ledger began is deemed (视同缴费), counted where it was done:
         # the province of the first enrolment.
-        deemed_months = max(0, LEDGER_START.index - first_job) if spans else 0
+        deemed_months = max(0, LEDGER_START.index - first_job)
         # Short of the minimum years at the statutory age, no pension is paid (spec §5.1):
         # the person stays insured and the relationship is suspended (中断).
         paid_months = sum(span.end - span.start + 1 for span in spans)
