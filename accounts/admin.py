@@ -1,19 +1,24 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.http import HttpRequest
 
-from accounts.models import AccessLog, Agency, ApiClient, ApiKey, Province, User
+from accounts import scope
+from accounts.models import AccessLog, Agency, ApiClient, ApiKey, AuditEvent, Province, User
+from accounts.scope import RowRule
 from accounts.services import KeyLimitReached, api_key_issue, api_key_revoke
-from portal.admin import ReadOnlyInline
+from portal.admin import LedgerAdmin, ReadOnlyInline, ScopedAdmin
 
 
 @admin.register(Province)
-class ProvinceAdmin(admin.ModelAdmin):
+class ProvinceAdmin(ScopedAdmin):
+    scope_rule = RowRule("reference")
     list_display = ["code", "name_zh", "name_en", "valid_in_id_numbers"]
     search_fields = ["code", "name_zh", "name_en"]
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(ScopedAdmin):
+    scope_rule = RowRule("agencies")
     list_display = ["division_code", "name", "level", "province", "parent"]
     list_filter = ["level", "province"]
     search_fields = ["name", "division_code"]
@@ -22,29 +27,38 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class PortalUserAdmin(UserAdmin):
+class PortalUserAdmin(ScopedAdmin, UserAdmin):
+    """Staff users of the agencies in scope; only a superuser grants superuser rights or
+    single permissions (roles are groups)."""
+
+    scope_rule = RowRule("users")
     list_display = ["username", "first_name", "last_name", "agency", "is_staff", "is_active"]
     list_select_related = ["agency"]
     list_filter = [*UserAdmin.list_filter, "agency__level"]
     fieldsets = [*UserAdmin.fieldsets, ("Agency", {"fields": ["agency"]})]
     autocomplete_fields = ["agency"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        if request.user.is_superuser:
+            return []
+        return ["is_superuser", "user_permissions", "last_login", "date_joined"]
+
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
-    list_display = ["at", "user", "action", "person_id", "path"]
+class AccessLogAdmin(LedgerAdmin):
+    scope_rule = RowRule("nation")
+    list_display = ["at", "actor", "agency", "action", "purpose", "person_id", "path"]
     list_filter = ["action"]
     search_fields = ["=person_id", "user__username"]
-    list_select_related = ["user"]
+    list_select_related = ["user", "agency"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+@admin.register(AuditEvent)
+class AuditEventAdmin(LedgerAdmin):
+    scope_rule = RowRule("nation")
+    list_display = ["seq", "at", "actor", "action", "subject"]
+    list_filter = ["action"]
+    search_fields = ["=subject", "=actor"]
 
 
 class ApiKeyInline(ReadOnlyInline):
@@ -53,31 +67,43 @@ class ApiKeyInline(ReadOnlyInline):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
-    """Provincial systems. A key is shown once, in a message, when it is issued."""
+class ApiClientAdmin(ScopedAdmin):
+    """Provincial systems of the provinces in scope. A key is shown once, in a message,
+    when it is issued."""
 
+    scope_rule = RowRule("province")
     list_display = ["name", "province", "is_active", "created_at"]
     list_filter = ["is_active", "province"]
     inlines = [ApiKeyInline]
     actions = ["issue_key", "revoke_keys"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return ["province"] if obj is not None else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "province":
+            kwargs["queryset"] = scope.province_rows(
+                request.user, Province.objects.all(), field="code"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         if not change:
-            self._show_key(request, obj, api_key_issue(client=obj))
+            self._show_key(request, obj, api_key_issue(client=obj, by=request.user))
 
-    @admin.action(description="Issue a new key (shown once)")
+    @admin.action(description="Issue a new key (shown once)", permissions=["change"])
     def issue_key(self, request, queryset) -> None:
         for client in queryset:
             try:
-                self._show_key(request, client, api_key_issue(client=client))
+                self._show_key(request, client, api_key_issue(client=client, by=request.user))
             except KeyLimitReached as error:
                 self.message_user(request, str(error), messages.ERROR)
 
-    @admin.action(description="Revoke every key of the selected clients")
+    @admin.action(description="Revoke every key of the selected clients", permissions=["change"])
     def revoke_keys(self, request, queryset) -> None:
         for key in ApiKey.objects.filter(client__in=queryset, revoked_at__isnull=True):
-            api_key_revoke(key=key)
+            api_key_revoke(key=key, by=request.user)
         self.message_user(request, "Keys revoked.")
 
     def _show_key(self, request, client: ApiClient, key: str) -> None:

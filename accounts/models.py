@@ -94,22 +94,79 @@ class User(AbstractUser):
     )
 
 
-class AccessLog(models.Model):
-    """A caseworker looked at an insured person's record (查询留痕). Append-only."""
+class ChainedRow(models.Model):
+    """A row of a hash-chained, append-only trail (防篡改留痕).
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    The database fills `seq`, `prev_hash` and `hash` on insert (trigger `audit_chain`) and
+    refuses UPDATE and DELETE; `accounts.services.audit_verify` finds the first broken link.
+    """
+
+    # The database defaults make Django leave these to the trigger and read them back.
+    seq = models.BigIntegerField(
+        unique=True, editable=False, db_default=0, help_text="Position in the chain."
+    )
+    prev_hash = models.CharField(max_length=64, editable=False, db_default="")
+    hash = models.CharField(max_length=64, editable=False, db_default="")
+
+    class Meta:
+        abstract = True
+
+
+class AccessLog(ChainedRow):
+    """Someone other than the person looked at an insured person's record (查询留痕).
+
+    Who (a caseworker and their agency, or a provincial system), when, through what and
+    why. Never the person's data: the path carries ids, not ID numbers.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, related_name="+")
+    api_client = models.ForeignKey(
+        "ApiClient", on_delete=models.PROTECT, null=True, related_name="+"
+    )
     # An id, not a foreign key: the audit trail outlives whatever happens to the record.
     person_id = models.BigIntegerField()
     action = models.CharField(max_length=40)
+    purpose = models.CharField(max_length=100, default="", db_default="")
     path = models.CharField(max_length=300)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["person_id", "at"], name="access_person_idx")]
+        constraints = [
+            models.CheckConstraint(
+                name="access_by_user_or_client",
+                condition=Q(user__isnull=False, api_client__isnull=True)
+                | Q(user__isnull=True, api_client__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user_id} {self.action} person {self.person_id}"
+        return f"{self.actor} {self.action} person {self.person_id}"
+
+    @property
+    def actor(self) -> str:
+        return f"user:{self.user_id}" if self.user_id else f"client:{self.api_client_id}"
+
+
+class AuditEvent(ChainedRow):
+    """A decision or change that must be answerable later (审计事件): a key issued or
+    revoked, a role changed, a rule edited, a maker-checker decision, a change of who can
+    see a row (an employer's or a person's province)."""
+
+    actor = models.CharField(max_length=60, help_text="user:<id>, client:<id> or system.")
+    action = models.CharField(max_length=40)
+    subject = models.CharField(max_length=60, help_text="The row concerned: <kind>:<id>.")
+    detail = models.JSONField(default=dict)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["subject", "at"], name="audit_subject_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.actor} {self.action} {self.subject}"
 
 
 class ApiClient(models.Model):

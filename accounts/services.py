@@ -2,14 +2,17 @@
 
 import hashlib
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import AccessLog, ApiClient, ApiKey, IdempotentRequest, User
+from accounts import scope
+from accounts.authentication import ProvincialSystem, api_key_hash
+from accounts.models import AccessLog, ApiClient, ApiKey, AuditEvent, IdempotentRequest
+from accounts.scope import Principal
 
 KEY_PREFIX = "pp_"
 MAX_ACTIVE_KEYS = 2  # the old and the new one while a province rotates
@@ -19,17 +22,75 @@ class KeyLimitReached(Exception):
     """A client already has its maximum of active keys."""
 
 
-def access_record(*, user: User, person_id: int, action: str, path: str) -> None:
-    """Record that a caseworker viewed a person (every view, never the person's data)."""
-    AccessLog.objects.create(user=user, person_id=person_id, action=action, path=path[:300])
+def access_record(
+    *,
+    principal: Principal,
+    person_ids: Iterable[int],
+    action: str,
+    path: str,
+    purpose: str = "",
+) -> None:
+    """Record that a caseworker or a provincial system read persons (every read, never the
+    persons' data): who, their agency, when, through what and why."""
+    client = principal.client if isinstance(principal, ProvincialSystem) else None
+    user = None if client is not None else principal
+    agency_id = user.agency_id if user is not None else None
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            user=user,
+            api_client=client,
+            agency_id=agency_id,
+            person_id=person_id,
+            action=action,
+            purpose=(purpose or DEFAULT_PURPOSE[action.split("_")[0]])[:100],
+            path=path[:300],
+        )
+        for person_id in person_ids
+    )
 
 
-def api_key_hash(key: str) -> str:
-    # Keys are 256-bit random strings, so a fast hash is as strong as a slow one here.
-    return hashlib.sha256(key.encode()).hexdigest()
+# Why a channel reads a record when the reader does not say (X-Access-Purpose).
+DEFAULT_PURPOSE = {
+    "api": "provincial business handling (经办)",
+    "admin": "case handling (经办审核)",
+    "export": "export for case handling",
+}
 
 
-def api_key_issue(*, client: ApiClient) -> str:
+def audit_record(
+    *, actor: Principal | None, action: str, subject: str, detail: dict | None = None
+) -> AuditEvent:
+    """Append an event to the audit trail (hash-chained by the database)."""
+    return AuditEvent.objects.create(
+        actor=scope.actor(actor), action=action, subject=subject, detail=detail or {}
+    )
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    trail: str
+    seq: int
+    problem: str
+
+
+CHAINED_TRAILS = (AccessLog, AuditEvent)
+
+
+def audit_verify() -> list[BrokenLink]:
+    """The first broken link of each hash-chained trail; empty when every chain holds."""
+    broken = []
+    with connection.cursor() as cursor:
+        for model in CHAINED_TRAILS:
+            cursor.execute(
+                "SELECT seq, problem FROM audit_first_broken(%s)", [model._meta.db_table]
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                broken.append(BrokenLink(model._meta.db_table, row[0], row[1]))
+    return broken
+
+
+def api_key_issue(*, client: ApiClient, by: Principal | None = None) -> str:
     """Create a key for a client and return it; it is never shown again."""
     with transaction.atomic():
         ApiClient.objects.select_for_update().get(pk=client.pk)
@@ -39,19 +100,37 @@ def api_key_issue(*, client: ApiClient) -> str:
                 f"{client} already has {active} active keys; revoke one before issuing another"
             )
         key = KEY_PREFIX + secrets.token_urlsafe(32)
-        ApiKey.objects.create(client=client, prefix=key[:10], key_hash=api_key_hash(key))
+        api_key = ApiKey.objects.create(client=client, prefix=key[:10], key_hash=api_key_hash(key))
+        audit_record(
+            actor=by,
+            action="api_key_issue",
+            subject=f"api_client:{client.pk}",
+            detail={"province": client.province_id, "key": api_key.prefix},
+        )
     return key
 
 
-def api_client_create(*, province: str, name: str) -> tuple[ApiClient, str]:
+def api_client_create(
+    *, province: str, name: str, by: Principal | None = None
+) -> tuple[ApiClient, str]:
     """Register a provincial system and issue its first key."""
     with transaction.atomic():
         client = ApiClient.objects.create(province_id=province, name=name)
-        return client, api_key_issue(client=client)
+        return client, api_key_issue(client=client, by=by)
 
 
-def api_key_revoke(*, key: ApiKey) -> None:
-    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+def api_key_revoke(*, key: ApiKey, by: Principal | None = None) -> None:
+    with transaction.atomic():
+        revoked = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if revoked:
+            audit_record(
+                actor=by,
+                action="api_key_revoke",
+                subject=f"api_client:{key.client_id}",
+                detail={"key": key.prefix},
+            )
 
 
 class IdempotencyConflict(Exception):

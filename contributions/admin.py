@@ -1,18 +1,18 @@
 """Caseworker screens for the ledger.
 
-Every list is limited to the caseworker's provinces (accounts.selectors). Ledger rows are
-read-only: corrections go through the reversal and reinstatement actions, which call the
-services. Opening a person's record is recorded in the access log.
+Every list is limited by the scope module (accounts.scope). Ledger rows and status facts
+are read-only: changes go through actions that call the services. Opening a person's
+record is recorded in the access log.
 """
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from accounts.selectors import provinces_in_scope
+from accounts.scope import RowRule
 from accounts.services import access_record
-from contributions import selectors, services
+from contributions import services
 from contributions.models import (
     ContributionBatch,
     ContributionRecord,
@@ -31,40 +31,12 @@ from contributions.models import (
 )
 from contributions.rules import Month
 from contributions.services import LedgerError
-from portal.admin import ReadOnlyInline, action_confirmation
-
-
-def _in_scope(request: HttpRequest, queryset: QuerySet, field: str = "province") -> QuerySet:
-    provinces = provinces_in_scope(request.user)
-    if provinces is None:
-        return queryset
-    return queryset.filter(**{f"{field}__in": provinces})
-
-
-class ScopedAdmin(admin.ModelAdmin):
-    """A list limited to the caseworker's provinces through `scope_field`."""
-
-    scope_field = "province"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return _in_scope(request, super().get_queryset(request), self.scope_field)
-
-
-class LedgerAdmin(ScopedAdmin):
-    """Append-only rows: seen, never added, changed or deleted here."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
+from portal.admin import LedgerAdmin, ReadOnlyInline, ScopedAdmin, action_confirmation
 
 
 @admin.register(ProvincePolicy)
 class ProvincePolicyAdmin(ScopedAdmin):
+    scope_rule = RowRule("province")
     list_display = [
         "province",
         "year",
@@ -80,7 +52,8 @@ class ProvincePolicyAdmin(ScopedAdmin):
 
 
 @admin.register(CreditingRate)
-class CreditingRateAdmin(admin.ModelAdmin):
+class CreditingRateAdmin(ScopedAdmin):
+    scope_rule = RowRule("reference")
     list_display = ["year", "rate", "published_on", "is_provisional"]
 
 
@@ -96,14 +69,14 @@ class DeemedServiceInline(ReadOnlyInline):
 
 
 @admin.register(InsuredPerson)
-class InsuredPersonAdmin(admin.ModelAdmin):
+class InsuredPersonAdmin(ScopedAdmin):
+    scope_rule = RowRule("persons")
     list_display = ["masked_id_number", "name", "sex", "birth_date", "hukou_province", "status"]
     list_filter = ["status", "retirement_category", "hukou_province"]
     list_select_related = ["hukou_province"]
     # The full ID number finds a person; a list never shows it.
     search_fields = ["=id_number", "name"]
     show_full_result_count = False
-    readonly_fields = ["id_number", "birth_date", "sex", "created_at", "updated_at"]
     fields = [
         "id_number",
         "name",
@@ -118,11 +91,12 @@ class InsuredPersonAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    raw_id_fields = ["retired_into"]
+    # Facts of the ledger: registered by the provinces, changed only by the actions.
+    readonly_fields = fields
     inlines = [EnrolmentInline, DeemedServiceInline]
     actions = ["approve_retirement"]
 
-    @admin.action(description="Approve retirement (退休审批)", permissions=["change"])
+    @admin.action(description="Approve retirement (退休审批)", permissions=["approve_retirement"])
     def approve_retirement(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = RetirementForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
@@ -149,39 +123,56 @@ class InsuredPersonAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{person}: {error.message}", messages.ERROR)
         return None
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        in_scope = selectors.persons_in_provinces(provinces_in_scope(request.user))
-        return super().get_queryset(request).filter(pk__in=in_scope.values("pk"))
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # persons are registered through the provincial API
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_approve_retirement_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("contributions.approve_retirement")
 
     def change_view(self, request, object_id, form_url="", extra_context=None) -> HttpResponse:
         response = super().change_view(request, object_id, form_url, extra_context)
         if response.status_code == 200 and str(object_id).isdigit():
             access_record(
-                user=request.user, person_id=int(object_id), action="admin_view", path=request.path
+                principal=request.user,
+                person_ids=[int(object_id)],
+                action="admin_view",
+                path=request.path,
             )
         return response
 
 
 @admin.register(Employer)
 class EmployerAdmin(ScopedAdmin):
+    scope_rule = RowRule("agency")
     list_display = ["name", "uscc", "province"]
     list_filter = ["province"]
     list_select_related = ["province"]
     search_fields = ["=uscc", "name"]
+    # Who sees an employer follows its province and agency: never changed in a form.
+    readonly_fields = ["uscc", "province", "agency", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # registered through the provincial API
 
 
 @admin.register(Enrolment)
 class EnrolmentAdmin(ScopedAdmin):
+    scope_rule = RowRule("agency")
     list_display = ["person", "province", "scheme", "employer", "start_month", "status"]
     list_filter = ["status", "scheme", "is_temporary_account", "province"]
     list_select_related = ["person", "province", "employer"]
     search_fields = ["=person__id_number"]
-    raw_id_fields = ["person", "employer"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # opened and ended by the provincial systems through the services
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
 
@@ -210,6 +201,7 @@ class ReversalForm(forms.Form):
 
 @admin.register(ContributionRecord)
 class ContributionRecordAdmin(LedgerAdmin):
+    scope_rule = RowRule("person")
     list_display = [
         "person",
         "province",
@@ -267,6 +259,7 @@ class ContributionRecordAdmin(LedgerAdmin):
 
 @admin.register(PersonalAccountEntry)
 class PersonalAccountEntryAdmin(LedgerAdmin):
+    scope_rule = RowRule("person")
     list_display = ["person", "province", "kind", "amount", "value_date", "is_provisional"]
     list_filter = ["kind", "interest_year", "is_provisional", "province"]
     list_select_related = ["person", "province"]
@@ -281,27 +274,22 @@ class JournalLineInline(ReadOnlyInline):
 
 @admin.register(JournalEntry)
 class JournalEntryAdmin(LedgerAdmin):
+    scope_rule = RowRule("province", province_fields=("lines__province",))
     list_display = ["posted_at", "event", "description", "reversal_of"]
     list_filter = ["event"]
     inlines = [JournalLineInline]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = admin.ModelAdmin.get_queryset(self, request)
-        provinces = provinces_in_scope(request.user)
-        if provinces is None:
-            return queryset
-        touches = JournalLine.objects.filter(entry=OuterRef("pk"), province__in=provinces)
-        return queryset.filter(Exists(touches))
-
 
 @admin.register(ContributionBatch)
 class ContributionBatchAdmin(LedgerAdmin):
+    scope_rule = RowRule("province")
     list_display = ["public_id", "province", "source", "row_count", "received_at"]
     list_filter = ["source", "province"]
 
 
 @admin.register(SuspenseItem)
 class SuspenseItemAdmin(LedgerAdmin):
+    scope_rule = RowRule("province")
     list_display = ["id_number", "name", "province", "month", "base", "reinstated"]
     list_filter = ["province"]
     search_fields = ["=id_number"]
@@ -347,7 +335,8 @@ class ReconciliationResultInline(ReadOnlyInline):
 
 
 @admin.register(ReconciliationRun)
-class ReconciliationRunAdmin(admin.ModelAdmin):
+class ReconciliationRunAdmin(ScopedAdmin):
+    scope_rule = RowRule("nation")
     list_display = ["started_at", "discrepancies"]
     inlines = [ReconciliationResultInline]
 

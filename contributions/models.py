@@ -189,6 +189,7 @@ class InsuredPerson(models.Model):
 
     class Meta:
         verbose_name = "insured person (参保人)"
+        permissions = [("approve_retirement", "Can approve a retirement (退休审批)")]
         constraints = [
             models.CheckConstraint(
                 name="person_status_dates",
@@ -252,6 +253,14 @@ class Enrolment(models.Model):
     scheme = models.CharField(max_length=16, choices=Scheme.choices)
     employer = models.ForeignKey(
         Employer, on_delete=models.PROTECT, null=True, blank=True, related_name="enrolments"
+    )
+    agency = models.ForeignKey(
+        "accounts.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The agency that handles it (经办机构); the employer's unless named.",
     )
     start_month = models.DateField(help_text="First day of the first month.")
     end_month = models.DateField(null=True, blank=True, help_text="Open while active.")

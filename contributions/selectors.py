@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Max, QuerySet, Sum
 
 from contributions.models import (
     ContributionKind,
@@ -16,19 +16,6 @@ from contributions.models import (
     PersonalAccountEntry,
 )
 from contributions.rules import Month
-
-
-def persons_in_provinces(provinces: set[str] | None) -> QuerySet[InsuredPerson]:
-    """Persons a province may see: insured there (enrolled or paid) or with hukou there.
-
-    None means every province.
-    """
-    persons = InsuredPerson.objects.all()
-    if provinces is None:
-        return persons
-    enrolled = Enrolment.objects.filter(person=OuterRef("pk"), province__in=provinces)
-    paid = ContributionRecord.objects.filter(person=OuterRef("pk"), province__in=provinces)
-    return persons.filter(Q(hukou_province__in=provinces) | Exists(enrolled) | Exists(paid))
 
 
 @dataclass(frozen=True)
@@ -76,14 +63,18 @@ def account_balance(*, person_id: int, as_of: date, province: str | None = None)
     return (credits or Decimal("0.00")) + (entries or Decimal("0.00"))
 
 
+def live_records(**filters) -> QuerySet[ContributionRecord]:
+    """Contribution records that stand (有效记录): neither reversed nor a reversal."""
+    return ContributionRecord.objects.filter(reversed_by__isnull=True, **filters).exclude(
+        kind=ContributionKind.REVERSAL
+    )
+
+
 def contribution_months(*, person_id: int, before: Month) -> int:
     """Contribution months before `before`: distinct months paid anywhere (an overlap counts
     once) plus deemed months (视同缴费), which count as contribution years (spec §4.2)."""
     paid = (
-        ContributionRecord.objects.filter(
-            person_id=person_id, month__lt=before.first_day(), reversed_by__isnull=True
-        )
-        .exclude(kind=ContributionKind.REVERSAL)
+        live_records(person_id=person_id, month__lt=before.first_day())
         .values("month")
         .distinct()
         .count()
@@ -92,6 +83,14 @@ def contribution_months(*, person_id: int, before: Month) -> int:
         person_id=person_id, until_month__lt=before.first_day()
     ).aggregate(months=Sum("months"))["months"]
     return paid + (deemed or 0)
+
+
+def last_paid_month(*, person_id: int, province: str) -> Month | None:
+    """The latest month that stands paid for a person in a province, if any."""
+    latest = live_records(person_id=person_id, province_id=province).aggregate(latest=Max("month"))[
+        "latest"
+    ]
+    return Month.from_date(latest) if latest else None
 
 
 def _gaps(paid: list[Month]) -> list[tuple[Month, Month]]:

@@ -13,7 +13,10 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Province, User
+from accounts import scope
+from accounts.models import Agency, Province, User
+from accounts.scope import Principal
+from accounts.services import audit_record
 from contributions import rules
 from contributions.models import (
     ContributionBatch,
@@ -31,19 +34,27 @@ from contributions.models import (
     SuspenseItem,
     SuspenseReinstatement,
 )
+from contributions.selectors import contribution_months, last_paid_month
 from risk import checks as risk_checks
 from risk import services as risk_services
 from risk.checks import Finding, RuleSetting
 
 
 class LedgerError(Exception):
-    """A business action refused, with a stable code and the field it concerns."""
+    """A business action refused, with a stable code and the field it concerns.
 
-    def __init__(self, code: str, message: str, *, field: str | None = None) -> None:
+    `kind`: "invalid" (the request is wrong), "conflict" (the ledger's state forbids it) or
+    "forbidden" (the caller may not do it to this row).
+    """
+
+    def __init__(
+        self, code: str, message: str, *, field: str | None = None, kind: str = "invalid"
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -82,10 +93,14 @@ def person_upsert(
     name: str,
     hukou_province: str,
     retirement_category: str | None = None,
+    by: Principal | None = None,
 ) -> tuple[InsuredPerson, bool]:
     """Register an insured person (参保登记) or update name and hukou; returns (person, created).
 
-    Birth date and sex come from the ID number and are never taken from the caller.
+    Birth date and sex come from the ID number and are never taken from the caller. A
+    person is registered once in the nation: a principal that does not see the person
+    updates nothing. A hukou moves only into a province the principal writes (the new
+    hukou's province reports the move), and the move is recorded.
     """
     check = rules.check_id_number(id_number, today=_today())
     if not check.valid:
@@ -95,10 +110,8 @@ def person_upsert(
         raise LedgerError(
             "unknown_province", f"no province {hukou_province}", field="hukou_province"
         )
-    if retirement_category is not None and retirement_category not in RetirementCategory.values:
-        raise LedgerError(
-            "invalid_category", f"{retirement_category} is not M60, F55 or F50", field="category"
-        )
+    if retirement_category is not None:
+        _check_category(retirement_category, check.sex)
     with transaction.atomic():
         person = InsuredPerson.objects.select_for_update().filter(id_number=check.number).first()
         if person is None:
@@ -111,6 +124,29 @@ def person_upsert(
                 retirement_category=retirement_category or default_retirement_category(check.sex),
             )
             return person, True
+        if by is not None and not scope.persons(by).filter(pk=person.pk).exists():
+            raise LedgerError(
+                "person_registered",
+                "This ID number is registered in the national ledger; open an enrolment to "
+                "insure the person here.",
+                field="id_number",
+                kind="conflict",
+            )
+        if person.hukou_province_id != hukou_province:
+            if by is not None and not scope.may_write_province(by, hukou_province):
+                raise LedgerError(
+                    "hukou_not_yours",
+                    "A hukou moves only into the caller's own province; the new hukou's "
+                    "province reports the move.",
+                    field="hukou_province",
+                    kind="forbidden",
+                )
+            audit_record(
+                actor=by,
+                action="person_hukou_change",
+                subject=f"person:{person.pk}",
+                detail={"from": person.hukou_province_id, "to": hukou_province},
+            )
         person.name = name
         person.hukou_province_id = hukou_province
         fields = ["name", "hukou_province", "updated_at"]
@@ -121,22 +157,50 @@ def person_upsert(
         return person, False
 
 
+def _check_category(category: str, sex: str) -> None:
+    if category not in RetirementCategory.values:
+        raise LedgerError(
+            "invalid_category", f"{category} is not M60, F55 or F50", field="retirement_category"
+        )
+    if (category == RetirementCategory.M60) != (sex == "M"):
+        raise LedgerError(
+            "category_sex_mismatch",
+            f"{category} is not a retirement category for a {'man' if sex == 'M' else 'woman'}",
+            field="retirement_category",
+        )
+
+
 def find_person(id_number: str) -> InsuredPerson | None:
     """The person with this ID number (any case of the X, any spacing), if registered."""
     return InsuredPerson.objects.filter(id_number="".join(id_number.split()).upper()).first()
 
 
-def employer_register(*, uscc: str, name: str, province: str) -> Employer:
-    """Register an employer (参保单位登记) by its unified social credit code."""
+def employer_register(*, uscc: str, name: str, province: str) -> tuple[Employer, bool]:
+    """Register an employer (参保单位登记) by its credit code, or rename the province's own;
+    returns (employer, created). A code registered by another province is refused: an
+    employer never changes province through registration."""
     from stdnum.cn import uscc as uscc_format
 
     code = uscc_format.compact(uscc)
     if not uscc_format.is_valid(code):
         raise LedgerError("uscc_invalid", f"{uscc} is not a valid credit code", field="uscc")
-    employer, _ = Employer.objects.update_or_create(
-        uscc=code, defaults={"name": name, "province_id": province}
-    )
-    return employer
+    with transaction.atomic():
+        employer, created = Employer.objects.select_for_update().get_or_create(
+            uscc=code, defaults={"name": name, "province_id": province}
+        )
+        if created:
+            return employer, True
+        if employer.province_id != province:
+            raise LedgerError(
+                "uscc_registered_elsewhere",
+                "This credit code is registered by another province.",
+                field="uscc",
+                kind="conflict",
+            )
+        if employer.name != name:
+            employer.name = name
+            employer.save(update_fields=["name"])
+    return employer, False
 
 
 def enrolment_open(
@@ -146,47 +210,80 @@ def enrolment_open(
     scheme: str,
     start_month: rules.Month,
     employer: Employer | None = None,
+    agency: Agency | None = None,
     is_temporary_account: bool = False,
     organisational_transfer: bool = False,
-) -> Enrolment:
-    """Open an insurance relationship (参保关系) of a person in a province.
+) -> tuple[Enrolment, bool]:
+    """Open an insurance relationship (参保关系) of a person in a province; returns
+    (enrolment, created). Opening the same relationship again (person, province, employer,
+    start month, still active) returns the first one.
 
-    In-process risk rules: RK-01 (another active relationship) and RK-17 (a temporary
-    account is required at this age outside the hukou province).
+    The start month is at most next month (增员 is reported ahead by one month at most). The
+    agency is the employer's unless named. In-process risk rules: RK-01 (another active
+    relationship) and RK-17 (a temporary account is required at this age outside the hukou
+    province).
     """
     if scheme == Scheme.EMPLOYEE and employer is None:
         raise LedgerError("employer_required", "an employee enrolment names its employer")
     if scheme == Scheme.FLEXIBLE and employer is not None:
         raise LedgerError("employer_not_allowed", "flexible employment has no employer")
-    settings = risk_services.rule_settings(["RK-01", "RK-17"])
-    findings = risk_checks.enrolment_checks(
-        sex=person.sex,
-        birth_date=person.birth_date,
-        hukou_province=person.hukou_province_id,
-        province=province,
-        start_month=start_month,
-        is_temporary_account=is_temporary_account,
-        organisational_transfer=organisational_transfer,
-        other_active_provinces=set(
-            Enrolment.objects.filter(person=person, status=Enrolment.Status.ACTIVE)
-            .exclude(province_id=province)
-            .values_list("province_id", flat=True)
-        ),
-        held_normal_relationship_here=Enrolment.objects.filter(
-            person=person, province_id=province, is_temporary_account=False
-        ).exists(),
-        settings=settings,
-    )
-    risk_enforce(findings, settings, province, person.pk)
-    return Enrolment.objects.create(
-        person=person,
-        province_id=province,
-        scheme=scheme,
-        employer=employer,
-        start_month=start_month.first_day(),
-        is_temporary_account=is_temporary_account,
-        is_organisational_transfer=organisational_transfer,
-    )
+    latest = rules.Month.from_date(_today()) + 1
+    if start_month > latest:
+        raise LedgerError(
+            "start_in_future",
+            f"an enrolment starts in {latest} at the latest",
+            field="start_month",
+        )
+    if agency is None and employer is not None:
+        agency = employer.agency
+    if agency is not None and agency.province_id != province:
+        raise LedgerError(
+            "agency_elsewhere", f"the agency is not in province {province}", field="agency"
+        )
+    with transaction.atomic():
+        # Openings for one person queue here, so two at once cannot both pass RK-01.
+        InsuredPerson.objects.select_for_update().filter(pk=person.pk).first()
+        earlier = Enrolment.objects.filter(
+            person=person,
+            province_id=province,
+            employer=employer,
+            start_month=start_month.first_day(),
+            scheme=scheme,
+            status=Enrolment.Status.ACTIVE,
+        ).first()
+        if earlier is not None:
+            return earlier, False
+        settings = risk_services.rule_settings(["RK-01", "RK-17"])
+        findings = risk_checks.enrolment_checks(
+            sex=person.sex,
+            birth_date=person.birth_date,
+            hukou_province=person.hukou_province_id,
+            province=province,
+            start_month=start_month,
+            is_temporary_account=is_temporary_account,
+            organisational_transfer=organisational_transfer,
+            other_active_provinces=set(
+                Enrolment.objects.filter(person=person, status=Enrolment.Status.ACTIVE)
+                .exclude(province_id=province)
+                .values_list("province_id", flat=True)
+            ),
+            held_normal_relationship_here=Enrolment.objects.filter(
+                person=person, province_id=province, is_temporary_account=False
+            ).exists(),
+            settings=settings,
+        )
+        risk_enforce(findings, settings, province, person.pk)
+        enrolment = Enrolment.objects.create(
+            person=person,
+            province_id=province,
+            scheme=scheme,
+            employer=employer,
+            agency=agency,
+            start_month=start_month.first_day(),
+            is_temporary_account=is_temporary_account,
+            is_organisational_transfer=organisational_transfer,
+        )
+    return enrolment, True
 
 
 def risk_enforce(
@@ -216,8 +313,6 @@ def person_retire(
     In-process risk rules: RK-12 (before the earliest permitted month, unless an approved
     special-type or disability route applies) and RK-19 (minimum contribution months).
     """
-    from contributions.selectors import contribution_months
-
     with transaction.atomic():
         person = InsuredPerson.objects.select_for_update().get(pk=person.pk)
         if person.status != InsuredPerson.Status.ACTIVE:
@@ -247,11 +342,22 @@ def enrolment_end(*, enrolment: Enrolment, status: str, end_month: rules.Month) 
         enrolment = Enrolment.objects.select_for_update().get(pk=enrolment.pk)
         if enrolment.status != Enrolment.Status.ACTIVE:
             raise LedgerError(
-                "not_active", f"the enrolment is {enrolment.status}, not active", field="status"
+                "not_active",
+                f"the enrolment is {enrolment.status}, not active",
+                field="status",
+                kind="conflict",
             )
         if end_month.first_day() < enrolment.start_month:
             raise LedgerError(
                 "end_before_start", "the end month is before the start month", field="end_month"
+            )
+        paid = last_paid_month(person_id=enrolment.person_id, province=enrolment.province_id)
+        if paid is not None and end_month < paid and paid.first_day() >= enrolment.start_month:
+            raise LedgerError(
+                "end_before_paid_months",
+                f"{paid} is already paid in this province; end the enrolment in {paid} or later",
+                field="end_month",
+                kind="conflict",
             )
         enrolment.status = status
         enrolment.end_month = end_month.first_day()

@@ -6,6 +6,34 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
+from accounts import scope
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Every admin list and form of the portal: rows limited by the scope module.
+
+    Each admin declares `scope_rule`; an admin without one cannot be registered silently
+    (the authorization matrix test walks the registry).
+    """
+
+    scope_rule: scope.RowRule
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return scope.rows(request.user, super().get_queryset(request), self.scope_rule)
+
+
+class LedgerAdmin(ScopedAdmin):
+    """Append-only rows: seen, never added, changed or deleted here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
 
 class ReadOnlyInline(admin.TabularInline):
     """Rows shown under their parent, never added, changed or removed there."""

@@ -7,15 +7,30 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 
-from accounts.selectors import provinces_in_scope
-from portal.admin import action_confirmation
+from accounts.scope import RowRule
+from accounts.services import audit_record
+from portal.admin import ScopedAdmin, action_confirmation
 from risk import services
 from risk.models import RiskFlag, RiskRule, ScreeningRun
 from risk.services import ScreeningError
 
 
+class RiskRuleForm(forms.ModelForm):
+    class Meta:
+        model = RiskRule
+        fields = ["severity", "is_active", "parameters"]
+
+    def clean_parameters(self):
+        try:
+            return services.rule_parameters_check(
+                rule=self.instance, parameters=self.cleaned_data["parameters"]
+            )
+        except ScreeningError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
 @admin.register(RiskRule)
-class RiskRuleAdmin(admin.ModelAdmin):
+class RiskRuleAdmin(ScopedAdmin):
     """Rules come from the registry; caseworkers tune parameters, severity and activity.
 
     The list shows how reviews went (precision feedback): flags confirmed against dismissed.
@@ -32,6 +47,8 @@ class RiskRuleAdmin(admin.ModelAdmin):
         "dismissed",
     ]
     list_filter = ["stage", "severity", "is_active"]
+    scope_rule = RowRule("reference")
+    form = RiskRuleForm
     readonly_fields = ["code", "title_zh", "title_en", "description", "stage", "version"]
     fields = [*readonly_fields, "severity", "is_active", "parameters"]
 
@@ -61,13 +78,21 @@ class RiskRuleAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         # A new version for any change of what the rule does, so flags say what raised them.
-        if change and set(form.changed_data) & {"parameters", "severity", "is_active"}:
+        changed = set(form.changed_data) & {"parameters", "severity", "is_active"}
+        if change and changed:
             obj.version += 1
+            audit_record(
+                actor=request.user,
+                action="risk_rule_change",
+                subject=f"risk_rule:{obj.code}",
+                detail={name: form.cleaned_data[name] for name in sorted(changed)},
+            )
         super().save_model(request, obj, form, change)
 
 
 @admin.register(ScreeningRun)
-class ScreeningRunAdmin(admin.ModelAdmin):
+class ScreeningRunAdmin(ScopedAdmin):
+    scope_rule = RowRule("province")
     list_display = [
         "created_at",
         "status",
@@ -113,7 +138,8 @@ class ReviewForm(forms.Form):
 
 
 @admin.register(RiskFlag)
-class RiskFlagAdmin(admin.ModelAdmin):
+class RiskFlagAdmin(ScopedAdmin):
+    scope_rule = RowRule("person")
     list_display = ["created_at", "rule", "province", "subject", "period", "status", "assigned_to"]
     list_filter = ["status", "rule", "province"]
     list_select_related = ["rule", "province", "assigned_to"]
@@ -135,11 +161,6 @@ class RiskFlagAdmin(admin.ModelAdmin):
     ]
     fields = [*readonly_fields, "assigned_to"]
     actions = ["assign_to_me", "confirm", "dismiss", "resolve", "export_csv"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        provinces = provinces_in_scope(request.user)
-        return queryset if provinces is None else queryset.filter(province__in=provinces)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -93,8 +93,9 @@ def enrolment_checks(
         findings.append(
             Finding(
                 "RK-01",
-                "RK-01: the person already has an active relationship in "
-                f"{', '.join(sorted(other_active_provinces))}; transfer it first (先转后清)",
+                # The caller may not see the other province: the flag's reviewer can.
+                "RK-01: the person already has an active relationship in another province; "
+                "transfer it first (先转后清)",
                 str(start_month),
             )
         )

@@ -3,6 +3,8 @@
 import json
 import time
 from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Max, Min, Value
@@ -10,6 +12,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import audit_record
 from contributions.models import InsuredPerson
 from risk.checks import Finding, RuleSetting
 from risk.models import LIVE_FLAG_STATUSES, RiskFlag, RiskRule, ScreeningRun, ScreeningSlice
@@ -46,14 +49,57 @@ def rules_sync() -> None:
             rule.save(update_fields=["parameters", "version", "updated_at"])
 
 
-def rule_parameters_set(*, rule: RiskRule, parameters: dict) -> RiskRule:
-    """Change a rule's parameters; the version moves on so flags say which values they used."""
-    unknown = set(parameters) - set(rule.parameters)
+def rule_parameters_check(*, rule: RiskRule, parameters: Any) -> dict:
+    """The rule's full parameters after this change, or ScreeningError saying what is wrong.
+
+    Every parameter is one the rule declares, of its default's type (a whole number, a
+    number, or a decimal written as a string), and not negative.
+    """
+    if not isinstance(parameters, dict):
+        raise ScreeningError("parameters are an object of name: value")
+    specs = {spec.code: spec for spec in all_rules()}
+    defaults = specs[rule.code].defaults if rule.code in specs else rule.parameters
+    unknown = set(parameters) - set(defaults)
     if unknown:
         raise ScreeningError(f"{rule.code} has no parameter {', '.join(sorted(unknown))}")
+    for name, value in parameters.items():
+        number = _parameter_number(defaults[name], value)
+        if number is None or not number.is_finite() or number < 0:
+            raise ScreeningError(f"{name} must be {_PARAMETER_KINDS[type(defaults[name])]}")
+    return {**rule.parameters, **parameters}
+
+
+_PARAMETER_KINDS = {
+    str: "a decimal written as a string, not negative",
+    int: "a whole number, not negative",
+    float: "a number, not negative",
+}
+
+
+def _parameter_number(default: Any, value: Any) -> Decimal | None:
+    """The value as a number if it has the default's type, else None."""
+    if isinstance(default, str):
+        try:
+            return Decimal(value) if isinstance(value, str) else None
+        except InvalidOperation:
+            return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(default, int) and not isinstance(value, int):
+        return None
+    return Decimal(str(value))
+
+
+def rule_parameters_set(*, rule: RiskRule, parameters: dict, by: User | None = None) -> RiskRule:
+    """Change a rule's parameters; the version moves on so flags say which values they used."""
+    merged = rule_parameters_check(rule=rule, parameters=parameters)
     with transaction.atomic():
-        RiskRule.objects.filter(pk=rule.pk).update(
-            parameters={**rule.parameters, **parameters}, version=F("version") + 1
+        RiskRule.objects.filter(pk=rule.pk).update(parameters=merged, version=F("version") + 1)
+        audit_record(
+            actor=by,
+            action="risk_rule_change",
+            subject=f"risk_rule:{rule.code}",
+            detail={"from": rule.parameters, "to": merged},
         )
     rule.refresh_from_db()
     return rule

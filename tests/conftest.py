@@ -148,7 +148,7 @@ def national_caseworker(caseworkers) -> APIClient:
 def li(db):
     """An insured person enrolled in Shanghai with a Shanghai employer."""
     person, _ = services.person_upsert(id_number=LI, name="李强", hukou_province="41")
-    employer = services.employer_register(uscc=SH_UNIT, name="上海示例有限公司", province="31")
+    employer, _ = services.employer_register(uscc=SH_UNIT, name="上海示例有限公司", province="31")
     services.enrolment_open(
         person=person,
         province="31",

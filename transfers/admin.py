@@ -5,16 +5,16 @@ services, so the rows are read-only here.
 """
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
-from accounts.selectors import provinces_in_scope
-from portal.admin import ReadOnlyInline
+from accounts.scope import RowRule
+from portal.admin import ReadOnlyInline, ScopedAdmin
 from transfers.models import CalendarDay, Transfer, TransferStep
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(ScopedAdmin):
+    scope_rule = RowRule("reference")
     list_display = ["day", "is_working_day", "name"]
     list_filter = ["is_working_day"]
     date_hierarchy = "day"
@@ -27,7 +27,8 @@ class TransferStepInline(ReadOnlyInline):
 
 
 @admin.register(Transfer)
-class TransferAdmin(admin.ModelAdmin):
+class TransferAdmin(ScopedAdmin):
+    scope_rule = RowRule("person", province_fields=("from_province", "to_province"))
     list_display = [
         "public_id",
         "person",
@@ -42,13 +43,6 @@ class TransferAdmin(admin.ModelAdmin):
     date_hierarchy = "applied_on"
     inlines = [TransferStepInline]
     search_fields = ["=public_id"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        queryset = super().get_queryset(request)
-        provinces = provinces_in_scope(request.user)
-        if provinces is None:
-            return queryset
-        return queryset.filter(Q(from_province__in=provinces) | Q(to_province__in=provinces))
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return [field.name for field in self.model._meta.fields]

@@ -57,6 +57,11 @@ class EnrolmentInput(serializers.Serializer):
     start_month = MonthField()
     temporary_account = serializers.BooleanField(default=False)
     province = serializers.CharField(max_length=2, required=False)
+    agency = serializers.CharField(
+        max_length=12,
+        required=False,
+        help_text="Division code of the handling agency (经办机构); the employer's if omitted.",
+    )
 
 
 class EnrolmentEndInput(serializers.Serializer):
@@ -66,6 +71,7 @@ class EnrolmentEndInput(serializers.Serializer):
 class EnrolmentOutput(serializers.ModelSerializer):
     id_number = serializers.CharField(source="person.id_number")
     employer_uscc = serializers.CharField(source="employer.uscc", default=None)
+    agency = serializers.CharField(source="agency.division_code", default=None)
     start_month = MonthField()
     end_month = MonthField(allow_null=True)
     temporary_account = serializers.BooleanField(source="is_temporary_account")
@@ -78,6 +84,7 @@ class EnrolmentOutput(serializers.ModelSerializer):
             "province",
             "scheme",
             "employer_uscc",
+            "agency",
             "start_month",
             "end_month",
             "status",

@@ -5,6 +5,8 @@ writes only its own province's records and reads only its people; a caseworker's
 has the caseworker's scope; an insured person reads only their own record.
 """
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet, Sum
@@ -16,9 +18,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import scope
 from accounts.authentication import ProvincialSystem
-from accounts.selectors import provinces_in_scope
-from accounts.services import IdempotencyConflict, idempotent_write
+from accounts.models import Agency
+from accounts.services import IdempotencyConflict, access_record, idempotent_write
 from contributions import selectors, services
 from contributions.api import bulk, serializers
 from contributions.api.filters import ContributionFilter, EnrolmentFilter, PersonFilter
@@ -27,6 +30,7 @@ from contributions.models import (
     ContributionRecord,
     Employer,
     Enrolment,
+    InsuredPerson,
     JournalLine,
 )
 from contributions.services import BatchRejected, LedgerError
@@ -47,32 +51,57 @@ class IsProvinceOrCaseworker(permissions.BasePermission):
 
 def write_province(request: Request, requested: str | None) -> str:
     """The province a write goes to: the key's own, or one in the caseworker's scope."""
-    user = request.user
-    if isinstance(user, ProvincialSystem):
-        if requested not in (None, "", user.province_id):
-            raise exceptions.PermissionDenied(
-                f"This key writes only province {user.province_id}'s records."
-            )
-        return user.province_id
-    if not requested:
-        raise exceptions.ValidationError({"province": ["A caseworker names the province."]})
-    scope = provinces_in_scope(user)
-    if scope is not None and requested not in scope:
-        raise exceptions.PermissionDenied(f"Province {requested} is outside your scope.")
-    return requested
+    try:
+        return scope.write_province(request.user, requested)
+    except scope.OutOfScope as refused:
+        if refused.code == "required":
+            raise exceptions.ValidationError({refused.field: [refused.message]}) from None
+        raise exceptions.PermissionDenied(refused.message) from None
 
 
-def _scoped(request: Request, queryset: QuerySet, field: str = "province") -> QuerySet:
-    provinces = provinces_in_scope(request.user)
-    return queryset if provinces is None else queryset.filter(**{f"{field}__in": provinces})
+def _person_in_scope(request: Request, id_number: str) -> InsuredPerson:
+    person = (
+        scope.persons(request.user)
+        .select_related("hukou_province")
+        .filter(id_number="".join(id_number.split()).upper())
+        .first()
+    )
+    if person is None:
+        raise exceptions.NotFound("No insured person with this ID number in your scope.")
+    return person
 
 
-def _person_in_scope(request: Request, id_number: str):
-    persons = selectors.persons_in_provinces(provinces_in_scope(request.user))
-    return get_object_or_404(persons.select_related("hukou_province"), id_number=id_number)
+def record_read(request: Request, person_ids: Iterable[int], action: str) -> None:
+    """Log a read of persons' records by a provincial system or a caseworker (查询留痕)."""
+    access_record(
+        principal=request.user,
+        person_ids=person_ids,
+        action=action,
+        # The route, not the path: a path may carry an ID number, and logs carry none.
+        path="/" + request.resolver_match.route,
+        purpose=request.headers.get("X-Access-Purpose", "").strip(),
+    )
 
 
-def _ledger_error(error: LedgerError, status_code: int = 400) -> Response:
+class PersonReadsLogged:
+    """A list whose every page records a read of each person on it."""
+
+    read_action = ""
+    person_attr = "person_id"
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            record_read(self.request, {getattr(row, self.person_attr) for row in page},
+                        self.read_action)  # fmt: skip
+        return page
+
+
+_STATUS_OF_KIND = {"invalid": 400, "conflict": 409, "forbidden": 403}
+
+
+def _ledger_error(error: LedgerError, status_code: int | None = None) -> Response:
+    status_code = status_code or _STATUS_OF_KIND[error.kind]
     errors = [
         {"field": error.field or "non_field_errors", "code": error.code, "message": error.message}
     ]
@@ -100,15 +129,17 @@ def _record_body(record: selectors.PersonRecord) -> dict:
 # --- Persons -----------------------------------------------------------------------------
 
 
-class PersonListView(generics.ListAPIView):
+class PersonListView(PersonReadsLogged, generics.ListAPIView):
     """Persons of the caller's provinces: insured there or with hukou there."""
 
     permission_classes = [IsProvinceOrCaseworker]
     serializer_class = serializers.PersonOutput
     filterset_class = PersonFilter
+    read_action = "api_person_list"
+    person_attr = "pk"
 
     def get_queryset(self) -> QuerySet:
-        return selectors.persons_in_provinces(provinces_in_scope(self.request.user))
+        return scope.persons(self.request.user)
 
 
 class PersonView(APIView):
@@ -118,18 +149,25 @@ class PersonView(APIView):
 
     @extend_schema(responses=serializers.PersonOutput)
     def get(self, request: Request, id_number: str) -> Response:
-        return Response(serializers.PersonOutput(_person_in_scope(request, id_number)).data)
+        person = _person_in_scope(request, id_number)
+        record_read(request, [person.pk], "api_person")
+        return Response(serializers.PersonOutput(person).data)
 
-    @extend_schema(request=serializers.PersonInput, responses=serializers.PersonOutput)
+    @extend_schema(
+        request=serializers.PersonInput,
+        responses={200: serializers.PersonOutput, 201: serializers.PersonOutput},
+        description="A number already registered in the national ledger but outside the "
+        "caller's scope answers 409 `person_registered`: open an enrolment to insure the "
+        "person here. A hukou moves only into the caller's own province (403 "
+        "`hukou_not_yours` otherwise).",
+    )
     def put(self, request: Request, id_number: str) -> Response:
         data = serializers.PersonInput(data=request.data)
         data.is_valid(raise_exception=True)
-        existing = services.find_person(id_number)
-        if existing is not None:
-            # Updating someone else's insured needs them in scope; registering is open.
-            _person_in_scope(request, existing.id_number)
         try:
-            person, created = services.person_upsert(id_number=id_number, **data.validated_data)
+            person, created = services.person_upsert(
+                id_number=id_number, **data.validated_data, by=request.user
+            )
         except LedgerError as error:
             return _ledger_error(error)
         return Response(
@@ -147,6 +185,7 @@ class PersonRecordView(APIView):
     def get(self, request: Request, id_number: str) -> Response:
         person = _person_in_scope(request, id_number)
         record = selectors.person_record(person_id=person.pk, as_of=timezone.localdate())
+        record_read(request, [person.pk], "api_person_record")
         return Response(_record_body(record))
 
 
@@ -170,30 +209,44 @@ class EmployerListView(generics.ListCreateAPIView):
     serializer_class = serializers.EmployerOutput
 
     def get_queryset(self) -> QuerySet:
-        return _scoped(self.request, Employer.objects.order_by("id"))
+        return scope.agency_rows(self.request.user, Employer.objects.order_by("id"))
 
-    @extend_schema(request=serializers.EmployerInput, responses=serializers.EmployerOutput)
+    @extend_schema(
+        request=serializers.EmployerInput,
+        responses={200: serializers.EmployerOutput, 201: serializers.EmployerOutput},
+        description="Registers an employer (201) or renames the province's own (200). A credit "
+        "code registered by another province answers 409 `uscc_registered_elsewhere`.",
+    )
     def post(self, request: Request) -> Response:
         data = serializers.EmployerInput(data=request.data)
         data.is_valid(raise_exception=True)
         province = write_province(request, data.validated_data.pop("province", None))
         try:
-            employer = services.employer_register(**data.validated_data, province=province)
+            employer, created = services.employer_register(**data.validated_data, province=province)
         except LedgerError as error:
             return _ledger_error(error)
-        return Response(serializers.EmployerOutput(employer).data, status=status.HTTP_201_CREATED)
+        return Response(
+            serializers.EmployerOutput(employer).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
-class EnrolmentListView(generics.ListCreateAPIView):
+class EnrolmentListView(PersonReadsLogged, generics.ListCreateAPIView):
     permission_classes = [IsProvinceOrCaseworker]
     serializer_class = serializers.EnrolmentOutput
     filterset_class = EnrolmentFilter
+    read_action = "api_enrolment_list"
 
     def get_queryset(self) -> QuerySet:
-        queryset = Enrolment.objects.select_related("person", "employer")
-        return _scoped(self.request, queryset)
+        queryset = Enrolment.objects.select_related("person", "employer", "agency")
+        return scope.agency_rows(self.request.user, queryset)
 
-    @extend_schema(request=serializers.EnrolmentInput, responses=serializers.EnrolmentOutput)
+    @extend_schema(
+        request=serializers.EnrolmentInput,
+        responses={200: serializers.EnrolmentOutput, 201: serializers.EnrolmentOutput},
+        description="Opens an enrolment (201). The same person, province, employer, scheme and "
+        "start month while that enrolment is active answers 200 with the first one.",
+    )
     def post(self, request: Request) -> Response:
         data = serializers.EnrolmentInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -213,18 +266,27 @@ class EnrolmentListView(generics.ListCreateAPIView):
                 raise exceptions.ValidationError(
                     {"employer_uscc": [f"No employer with this code in province {province}."]}
                 )
+        agency = None
+        if fields.get("agency"):
+            agency = Agency.objects.filter(division_code=fields["agency"]).first()
+            if agency is None:
+                raise exceptions.ValidationError({"agency": ["No agency with this code."]})
         try:
-            enrolment = services.enrolment_open(
+            enrolment, created = services.enrolment_open(
                 person=person,
                 province=province,
                 scheme=fields["scheme"],
                 start_month=fields["start_month"],
                 employer=employer,
+                agency=agency,
                 is_temporary_account=fields["temporary_account"],
             )
         except LedgerError as error:
             return _ledger_error(error)
-        return Response(serializers.EnrolmentOutput(enrolment).data, status=status.HTTP_201_CREATED)
+        return Response(
+            serializers.EnrolmentOutput(enrolment).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class EnrolmentEndView(APIView):
@@ -235,7 +297,9 @@ class EnrolmentEndView(APIView):
 
     @extend_schema(request=serializers.EnrolmentEndInput, responses=serializers.EnrolmentOutput)
     def post(self, request: Request, pk: int) -> Response:
-        enrolment = get_object_or_404(_scoped(request, Enrolment.objects.all()), pk=pk)
+        enrolment = get_object_or_404(
+            scope.agency_rows(request.user, Enrolment.objects.all()), pk=pk
+        )
         write_province(request, enrolment.province_id)
         data = serializers.EnrolmentEndInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -246,7 +310,7 @@ class EnrolmentEndView(APIView):
                 end_month=data.validated_data["end_month"],
             )
         except LedgerError as error:
-            return _ledger_error(error, status.HTTP_409_CONFLICT)
+            return _ledger_error(error)
         return Response(serializers.EnrolmentOutput(enrolment).data)
 
 
@@ -275,17 +339,18 @@ BATCH_EXAMPLE = {
 }
 
 
-class ContributionListView(generics.ListCreateAPIView):
+class ContributionListView(PersonReadsLogged, generics.ListCreateAPIView):
     """Contribution records of the caller's provinces, oldest first, for incremental pulls."""
 
     permission_classes = [IsProvinceOrCaseworker]
     serializer_class = serializers.ContributionOutput
     filterset_class = ContributionFilter
     parser_classes: list = []  # money must not pass through float: the body is read here
+    read_action = "api_contribution_list"
 
     def get_queryset(self) -> QuerySet:
         queryset = ContributionRecord.objects.select_related("person", "employer", "batch")
-        return _scoped(self.request, queryset)
+        return scope.person_rows(self.request.user, queryset)
 
     @extend_schema(
         operation_id="contributions_create",
@@ -467,7 +532,7 @@ class ContributionBatchDetailView(APIView):
 
     @extend_schema(responses=serializers.BatchOutput)
     def get(self, request: Request, batch_id: str) -> Response:
-        batches = _scoped(request, ContributionBatch.objects.all())
+        batches = scope.province_rows(request.user, ContributionBatch.objects.all())
         return Response(
             serializers.BatchOutput(get_object_or_404(batches, public_id=batch_id)).data
         )
@@ -483,7 +548,7 @@ class JournalBalanceView(APIView):
 
     @extend_schema(responses=serializers.BalanceOutput(many=True))
     def get(self, request: Request) -> Response:
-        lines = _scoped(request, JournalLine.objects.all())
+        lines = scope.province_rows(request.user, JournalLine.objects.all())
         rows = (
             lines.values("province", "account")
             .annotate(balance=Sum("amount"))

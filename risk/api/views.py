@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import provinces_in_scope
+from accounts import scope
 from contributions.api.filters import TimestampFilter
 from contributions.api.views import IsProvinceOrCaseworker, principal_user, write_province
 from risk import services
@@ -55,9 +55,7 @@ class FlagListView(generics.ListAPIView):
     filterset_class = FlagFilter
 
     def get_queryset(self):
-        flags = RiskFlag.objects.select_related("person")
-        provinces = provinces_in_scope(self.request.user)
-        return flags if provinces is None else flags.filter(province__in=provinces)
+        return scope.person_rows(self.request.user, RiskFlag.objects.select_related("person"))
 
 
 class ScreeningInput(serializers.Serializer):
@@ -101,7 +99,7 @@ class ScreeningStartView(APIView):
         requested = data.validated_data.get("province")
         province = (
             None
-            if requested is None and provinces_in_scope(request.user) is None
+            if requested is None and scope.provinces(request.user) is None
             else write_province(request, requested)
         )
         try:
@@ -125,6 +123,4 @@ class ScreeningDetailView(generics.RetrieveAPIView):
     lookup_url_kwarg = "run_id"
 
     def get_queryset(self):
-        provinces = provinces_in_scope(self.request.user)
-        runs = ScreeningRun.objects.all()
-        return runs if provinces is None else runs.filter(province__in=provinces)
+        return scope.province_rows(self.request.user, ScreeningRun.objects.all())

@@ -30,7 +30,7 @@ def li():
 
 @pytest.fixture
 def employer():
-    return services.employer_register(uscc=UNIT, name="北京示例科技有限公司", province="11")
+    return services.employer_register(uscc=UNIT, name="北京示例科技有限公司", province="11")[0]
 
 
 def _balances(province: str) -> dict[str, Decimal]:

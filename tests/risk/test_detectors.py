@@ -74,7 +74,7 @@ def person(
 def employer(province: str) -> Employer:
     body = f"91{province}0100MA{next(_serial):07d}"
     code = body + uscc.calc_check_digit(body + "0")
-    return services.employer_register(uscc=code, name=f"单位{code}", province=province)
+    return services.employer_register(uscc=code, name=f"单位{code}", province=province)[0]
 
 
 def policy(
@@ -210,7 +210,7 @@ def test_rk01_fires_on_active_enrolments_in_two_provinces():
 
 def test_rk01_is_quiet_after_a_proper_transfer():
     who = person(date(1985, 3, 1))
-    first = services.enrolment_open(
+    first, _ = services.enrolment_open(
         person=who, province="44", scheme="flexible", start_month=Month(2024, 1)
     )
     services.enrolment_end(enrolment=first, status="closed", end_month=Month(2024, 5))
@@ -721,7 +721,7 @@ def test_rk17_is_quiet_below_the_age_threshold():
 def test_rk17_does_not_convert_retroactively():
     # Insured in Shanghai since 2008: a new enrolment there at 52 is no move (spec §3.4).
     who = person(date(1960, 1, 10), hukou="41")
-    earlier = services.enrolment_open(
+    earlier, _ = services.enrolment_open(
         person=who, province="31", scheme="flexible", start_month=Month(2008, 1)
     )
     services.enrolment_end(enrolment=earlier, status="suspended", end_month=Month(2011, 12))

@@ -98,7 +98,7 @@ def test_tr_07_a_man_of_50_outside_his_hukou_province_needs_a_temporary_account(
 
 def test_tr_08_an_organisational_transfer_needs_no_temporary_account():
     person = _person("19720515", "M", "41")
-    enrolment = services.enrolment_open(
+    enrolment, _ = services.enrolment_open(
         person=person,
         province="31",
         scheme="flexible",
@@ -215,7 +215,7 @@ def test_a_return_to_a_province_of_an_earlier_normal_relationship_needs_no_tempo
     """GIVEN a man insured normally in Shanghai at 35 WHEN he comes back at 52 after a break
     THEN he resumes his relationship there: no temporary account (spec §3.4)."""
     person = _person("19720515", "M", "41")
-    earlier = services.enrolment_open(
+    earlier, _ = services.enrolment_open(
         person=person, province="31", scheme="flexible", start_month=Month(2007, 5)
     )
     services.enrolment_end(enrolment=earlier, status="closed", end_month=Month(2012, 12))
