@@ -23,7 +23,8 @@ from stdnum.cn import ric
 # Calendar months
 # --------------------------------------------------------------------------------------
 
-_MONTH_PATTERN: Final = re.compile(r"(\d{4})-(\d{2})")
+# ASCII digits only: \d would take full-width and other scripts' digits too.
+_MONTH_PATTERN: Final = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 @dataclass(frozen=True, order=True)

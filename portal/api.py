@@ -1,6 +1,8 @@
 """What every endpoint of the API shares: problem-details errors (RFC 9457), pagination,
 throttles."""
 
+import base64
+import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -99,12 +101,35 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 class IdCursorPagination(pagination.CursorPagination):
-    """Stable, opaque cursors in insertion order: safe for incremental pulls."""
+    """Stable, opaque cursors in insertion order: safe for incremental pulls.
+
+    A cursor that this API did not make is a 400 naming `cursor`.
+    """
 
     ordering = "id"
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None and not _is_cursor(encoded):
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: ["This cursor was not made by this API."]}
+            )
+        return super().decode_cursor(request)
+
+
+# What encode_cursor writes: an offset, a reverse mark, an id position, in that order.
+_CURSOR = re.compile(r"(o=[0-9]{1,9})?(&?r=1)?(&?p=[0-9]{1,18})?")
+
+
+def _is_cursor(encoded: str) -> bool:
+    try:
+        decoded = base64.b64decode(encoded.encode("ascii"), validate=True).decode("ascii")
+    except (ValueError, UnicodeError):
+        return False
+    return bool(decoded) and _CURSOR.fullmatch(decoded) is not None
 
 
 class ClientRateThrottle(throttling.SimpleRateThrottle):

@@ -5,7 +5,6 @@ checks each field once and reports every problem with the row's index.
 """
 
 import datetime
-import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,29 +26,11 @@ ROW_FIELDS = {
 MAX_AMOUNT = Decimal("1000000000")
 
 
-class BodyError(ValueError):
-    """The body as a whole is unusable; `field` names where."""
-
-    def __init__(self, field: str, code: str, message: str) -> None:
-        super().__init__(message)
-        self.field, self.code, self.message = field, code, message
-
-
-def load_json(body: bytes) -> Any:
-    """Parse JSON with every number as Decimal or int: no float ever touches money."""
-    try:
-        return json.loads(body, parse_float=Decimal, parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BodyError("body", "parse_error", f"the body is not valid JSON: {exc}") from None
-
-
-def _refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number")
-
-
 def _amount(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise ValueError("must be a decimal number or a string such as '8000.00'")
+    if isinstance(value, str) and not value.isascii():
+        raise ValueError("must be written with ASCII digits, such as '8000.00'")
     try:
         amount = Decimal(value)
     except InvalidOperation:

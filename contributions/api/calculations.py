@@ -21,7 +21,6 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -149,8 +148,6 @@ class CalculationView(APIView):
     # Public: no credentials are read, so no session and no CSRF check either.
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    # JSON only: the inputs hold lists and nested objects that forms cannot express.
-    parser_classes = [JSONParser]
     throttle_classes = [CalculationRateThrottle]
     input_serializer: type[serializers.Serializer]
     output_serializer: type[serializers.Serializer]

@@ -43,7 +43,16 @@ def decimal_text(value: Decimal, places: int) -> str:
     return f"{rounded.normalize():f}"
 
 
-class MoneyField(serializers.DecimalField):
+class AsciiDecimalField(serializers.DecimalField):
+    """A decimal written with ASCII digits only (Decimal() would take full-width ones)."""
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if isinstance(data, str) and not data.isascii():
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class MoneyField(AsciiDecimalField):
     """Yuan: read as a number or a string with at most two decimals, not negative by default;
     written as a string with exactly two decimals."""
 
@@ -65,7 +74,7 @@ class MoneyResultField(MoneyField):
         super().__init__(read_only=True, **kwargs)
 
 
-class RateField(serializers.DecimalField):
+class RateField(AsciiDecimalField):
     """A rate as a fraction between 0 and 1 (0.16 means 16 %)."""
 
     def __init__(self, **kwargs: Any) -> None:

@@ -24,7 +24,11 @@ class MonthFormField(forms.CharField):
         try:
             return Month.parse(value).first_day()
         except ValueError as error:
-            raise forms.ValidationError(str(error), code="invalid") from None
+            # Through params: django-filter formats every message with %, and the
+            # message quotes the caller's text.
+            raise forms.ValidationError(
+                "%(reason)s", code="invalid", params={"reason": str(error)}
+            ) from None
 
 
 class TimestampFormField(forms.DateTimeField):

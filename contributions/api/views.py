@@ -35,6 +35,7 @@ from contributions.models import (
 )
 from contributions.services import BatchRejected, LedgerError
 from portal.api import problem
+from portal.parsers import parse_json, read_json_body
 
 
 class IsProvinceOrCaseworker(permissions.BasePermission):
@@ -363,7 +364,7 @@ class ContributionListView(PersonReadsLogged, generics.ListCreateAPIView):
     def post(self, request: Request) -> Response:
         province = write_province(request, request.query_params.get("province"))
         body = _read_body(request)
-        row = _load(body)
+        row = parse_json(body)
         return _answer_idempotently(
             request,
             lambda: _batch_answer(
@@ -380,14 +381,11 @@ def _principal(request: Request) -> str:
 
 
 def _read_body(request: Request) -> bytes:
-    """The raw body, refused above the batch size cap before it is read."""
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if length > settings.API_MAX_BATCH_BYTES:
-        raise exceptions.ValidationError(
-            {"body": [f"The body exceeds {settings.API_MAX_BATCH_BYTES} bytes; split the batch."]}
-        )
-    # The stream, not request.body: request.body stops at DATA_UPLOAD_MAX_MEMORY_SIZE.
-    return request.stream.read(settings.API_MAX_BATCH_BYTES + 1) if request.stream else b""
+    """The raw JSON body, refused above the batch size cap before it is read.
+
+    The stream, not request.body: request.body stops at DATA_UPLOAD_MAX_MEMORY_SIZE.
+    """
+    return read_json_body(request, settings.API_MAX_BATCH_BYTES)
 
 
 def _batch_answer(
@@ -461,7 +459,7 @@ class ContributionBatchView(APIView):
             )
         province = write_province(request, request.query_params.get("province"))
         body = _read_body(request)
-        rows, accept_partial = _batch_payload(_load(body))
+        rows, accept_partial = _batch_payload(parse_json(body))
         return _answer_idempotently(
             request,
             lambda: _batch_answer(
@@ -495,13 +493,6 @@ def _answer_idempotently(request: Request, work, *, key: str, body: bytes) -> Re
     headers = {"Idempotent-Replayed": "true"} if replayed else {}
     content_type = "application/problem+json" if status_code >= 400 else None
     return Response(answer_body, status=status_code, headers=headers, content_type=content_type)
-
-
-def _load(body: bytes):
-    try:
-        return bulk.load_json(body)
-    except bulk.BodyError as error:
-        raise exceptions.ValidationError({error.field: [error.message]}) from None
 
 
 def _batch_payload(payload) -> tuple[list, bool]:

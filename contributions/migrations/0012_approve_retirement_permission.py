@@ -4,14 +4,16 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contributions', '0011_enrolment_agency'),
+        ("contributions", "0011_enrolment_agency"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='insuredperson',
-            options={'permissions': [('approve_retirement', 'Can approve a retirement (退休审批)')], 'verbose_name': 'insured person (参保人)'},
+            name="insuredperson",
+            options={
+                "permissions": [("approve_retirement", "Can approve a retirement (退休审批)")],
+                "verbose_name": "insured person (参保人)",
+            },
         ),
     ]
