@@ -11,25 +11,7 @@ from rest_framework import exceptions, pagination, throttling
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-
-def problem(
-    *, status: int, title: str, detail: str = "", code: str = "", errors: list | None = None
-) -> dict[str, Any]:
-    """An RFC 9457 problem document; `code` and `errors` are this API's extension members."""
-    body: dict[str, Any] = {
-        "type": f"urn:pension-portal:problem:{code}" if code else "about:blank",
-        "title": title,
-        "status": status,
-    }
-    if detail:
-        body["detail"] = detail
-    if code:
-        body["code"] = code
-    if errors is not None:
-        body["errors"] = errors
-    return body
+from portal.problems import PROBLEM_CONTENT_TYPE, problem
 
 
 def _field_errors(details: Any, field: str = "") -> list[dict[str, str]]:

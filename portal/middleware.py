@@ -5,8 +5,8 @@ from urllib.parse import unquote_to_bytes
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from portal.api import PROBLEM_CONTENT_TYPE, problem
 from portal.parsers import INVALID_CHARACTERS
+from portal.problems import PROBLEM_CONTENT_TYPE, problem
 
 
 class HostileRequestMiddleware:

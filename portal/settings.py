@@ -248,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "contributions.tasks.reconcile_ledger",
         "schedule": crontab(minute=30, hour=3),
     },
+    "verify-audit-trail": {
+        "task": "accounts.tasks.verify_audit_trail",
+        "schedule": crontab(minute=0, hour=4),
+    },
     # Nightly after-the-fact screening (事后稽核) with every batch rule.
     "screen-ledger": {
         "task": "risk.tasks.screening_nightly",
