@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from portal.parsers import INVALID_CHARACTERS
@@ -60,3 +61,15 @@ def _has_invalid_characters(request: HttpRequest) -> bool:
         # Django would replace the bytes; a surrogate encoded in UTF-8 is not text.
         return True
     return False
+
+
+class PermissionsPolicyMiddleware:
+    """Turn off the browser features no page of the portal uses (Permissions-Policy)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
