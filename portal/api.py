@@ -44,7 +44,7 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         body = problem(
             status=response.status_code,
             title="The request is not valid.",
-            code="invalid",
+            code=getattr(exc, "problem_code", "invalid"),
             errors=_field_errors(exc.get_full_details()),
         )
     else:

@@ -124,6 +124,8 @@ def parse_json(body: bytes) -> Any:
     try:
         return load_json(body)
     except BodyError as error:
-        raise exceptions.ValidationError(
+        invalid = exceptions.ValidationError(
             {error.field: [exceptions.ErrorDetail(error.message, code=error.code)]}
-        ) from None
+        )
+        invalid.problem_code = error.code  # the problem's own code: parse_error, too_deep…
+        raise invalid from None

@@ -70,8 +70,8 @@ class EnrolmentEndInput(serializers.Serializer):
 
 class EnrolmentOutput(serializers.ModelSerializer):
     id_number = serializers.CharField(source="person.id_number")
-    employer_uscc = serializers.CharField(source="employer.uscc", default=None)
-    agency = serializers.CharField(source="agency.division_code", default=None)
+    employer_uscc = serializers.CharField(source="employer.uscc", default=None, allow_null=True)
+    agency = serializers.CharField(source="agency.division_code", default=None, allow_null=True)
     start_month = MonthField()
     end_month = MonthField(allow_null=True)
     temporary_account = serializers.BooleanField(source="is_temporary_account")
@@ -95,7 +95,7 @@ class EnrolmentOutput(serializers.ModelSerializer):
 
 class ContributionOutput(serializers.ModelSerializer):
     id_number = serializers.CharField(source="person.id_number")
-    employer_uscc = serializers.CharField(source="employer.uscc", default=None)
+    employer_uscc = serializers.CharField(source="employer.uscc", default=None, allow_null=True)
     month = MonthField()
     temporary_account = serializers.BooleanField(source="is_temporary_account")
     batch_id = serializers.UUIDField(source="batch.public_id", default=None)

@@ -701,9 +701,9 @@ def test_rk17_is_quiet_for_a_temporary_account():
 
 
 def test_rk17_tr10_is_quiet_in_the_hukou_province():
-    who = person(date(1990, 1, 5), sex="F", hukou="31")
+    who = person(date(1984, 1, 5), sex="F", hukou="31")  # 41 at the start
     services.enrolment_open(
-        person=who, province="31", scheme="flexible", start_month=Month(2030, 2)
+        person=who, province="31", scheme="flexible", start_month=Month(2025, 2)
     )
 
     assert detect("RK-17") == []

@@ -43,17 +43,19 @@ def test_a_province_starts_a_screening_of_its_own_province_only(
     shanghai_system, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks() as callbacks:
-        response = shanghai_system.post("/api/v1/risk/screenings/", {"rules": ["RK-02"]})
+        response = shanghai_system.post(
+            "/api/v1/risk/screenings/", {"rules": ["RK-02"]}, format="json"
+        )
     assert response.status_code == 202
     assert response.json()["province"] == "31"
     assert len(callbacks) == 1  # the dispatch is queued only once the run is committed
-    refused = shanghai_system.post("/api/v1/risk/screenings/", {"province": "44"})
+    refused = shanghai_system.post("/api/v1/risk/screenings/", {"province": "44"}, format="json")
     assert refused.status_code == 403
     assert ScreeningRun.objects.count() == 1
 
 
 def test_an_unknown_rule_is_a_field_error(shanghai_system):
-    response = shanghai_system.post("/api/v1/risk/screenings/", {"rules": ["RK-99"]})
+    response = shanghai_system.post("/api/v1/risk/screenings/", {"rules": ["RK-99"]}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "rules"
 
