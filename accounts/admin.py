@@ -1,12 +1,24 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 
 from accounts import scope
-from accounts.models import AccessLog, Agency, ApiClient, ApiKey, AuditEvent, Province, User
+from accounts.approvals import ApprovalError, change_decide
+from accounts.models import (
+    AccessLog,
+    Agency,
+    ApiClient,
+    ApiKey,
+    AuditEvent,
+    ChangeRequest,
+    Province,
+    User,
+)
 from accounts.scope import RowRule
 from accounts.services import KeyLimitReached, api_key_issue, api_key_revoke
-from portal.admin import LedgerAdmin, ReadOnlyInline, ScopedAdmin
+from portal.admin import LedgerAdmin, ReadOnlyInline, ScopedAdmin, action_confirmation
 
 
 @admin.register(Province)
@@ -112,3 +124,56 @@ class ApiClientAdmin(ScopedAdmin):
             f"New key for {client}: {key} — copy it now, it is not stored.",
             messages.WARNING,
         )
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        label="Note (复核意见)", widget=forms.Textarea(attrs={"rows": 3}), max_length=500
+    )
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(LedgerAdmin):
+    """Requests waiting for a second caseworker (双人复核): approve or refuse them here."""
+
+    scope_rule = RowRule("person", province_fields=("province",))
+    list_display = ["made_at", "kind", "summary", "status", "made_by", "decided_by", "outcome"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["made_by", "decided_by"]
+    actions = ["approve", "refuse"]
+
+    @admin.action(description="Approve the selected requests (复核通过)")
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._decide(request, queryset, approve=True, note="")
+
+    @admin.action(description="Refuse the selected requests (驳回)")
+    def refuse(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = DecisionForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return action_confirmation(
+                self,
+                request,
+                queryset,
+                form,
+                action="refuse",
+                title="Refuse change requests",
+                intro="The maker sees the note.",
+                submit="Refuse",
+            )
+        self._decide(request, queryset, approve=False, note=form.cleaned_data["note"])
+        return None
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet, *, approve: bool, note: str):
+        for change in queryset:
+            try:
+                change = change_decide(request=change, approve=approve, by=request.user, note=note)
+            except ApprovalError as error:
+                self.message_user(request, f"{change}: {error}", messages.ERROR)
+                continue
+            level = messages.ERROR if change.status == ChangeRequest.Status.FAILED else None
+            self.message_user(
+                request,
+                f"{change}: {change.get_status_display()}"
+                + (f" — {change.outcome}" if change.status == ChangeRequest.Status.FAILED else ""),
+                level or messages.INFO,
+            )

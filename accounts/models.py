@@ -227,3 +227,72 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.principal} {self.key} → {self.status_code}"
+
+
+class ChangeRequest(models.Model):
+    """A manual ledger-changing action waiting for a second person (双人复核).
+
+    The maker asks; a different user holding the same permission approves (the service then
+    runs) or refuses. Both are recorded here and in the audit trail.
+    """
+
+    class Kind(models.TextChoices):
+        REVERSAL = "reversal", "reverse a contribution (冲正)"
+        REINSTATEMENT = "reinstatement", "reinstate a suspense item (暂收转正)"
+        RETIREMENT = "retirement", "approve a retirement (退休审批)"
+        RULE_CHANGE = "rule_change", "change a risk rule (规则调整)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "waiting for a checker (待复核)"
+        APPROVED = "approved", "approved and done (已通过)"
+        REFUSED = "refused", "refused (已驳回)"
+        FAILED = "failed", "approved, refused by the rules (执行失败)"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    subject = models.CharField(max_length=60, help_text="The row concerned: <kind>:<id>.")
+    # For the scope: whose record it is, and in which province (none for national rules).
+    person = models.ForeignKey(
+        "contributions.InsuredPerson",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    province = models.ForeignKey(
+        Province, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    payload = models.JSONField(default=dict, help_text="What the maker asked for.")
+    summary = models.CharField(max_length=300)
+    made_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.CharField("checker's note", max_length=500, blank=True)
+    outcome = models.CharField(max_length=500, blank=True, help_text="What the service said.")
+
+    class Meta:
+        ordering = ["-made_at"]
+        verbose_name = "change request (待复核申请)"
+        constraints = [
+            models.CheckConstraint(
+                name="change_checked_by_another",
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("made_by")),
+            ),
+            models.CheckConstraint(
+                name="change_decided_when_not_pending",
+                condition=Q(status="pending", decided_by__isnull=True)
+                | (~Q(status="pending") & Q(decided_by__isnull=False)),
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "subject"],
+                condition=Q(status="pending"),
+                name="change_one_pending_per_subject",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "province"], name="change_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.summary}"

@@ -10,9 +10,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from accounts.models import ChangeRequest
 from accounts.scope import RowRule
 from accounts.services import access_record
-from contributions import services
 from contributions.models import (
     ContributionBatch,
     ContributionRecord,
@@ -30,8 +30,13 @@ from contributions.models import (
     SuspenseItem,
 )
 from contributions.rules import Month
-from contributions.services import LedgerError
-from portal.admin import LedgerAdmin, ReadOnlyInline, ScopedAdmin, action_confirmation
+from portal.admin import (
+    LedgerAdmin,
+    ReadOnlyInline,
+    ScopedAdmin,
+    action_confirmation,
+    request_changes,
+)
 
 
 @admin.register(ProvincePolicy)
@@ -107,20 +112,22 @@ class InsuredPersonAdmin(ScopedAdmin):
                 form,
                 action="approve_retirement",
                 title="Approve retirement",
-                intro="The pension starts in the month given. The retirement age reform and "
-                "the minimum contribution years are checked (RK-12, RK-19).",
-                submit="Approve",
+                intro="The pension starts in the month given. A second caseworker approves the "
+                "request; the retirement age reform and the minimum contribution years are "
+                "checked then (RK-12, RK-19).",
+                submit="Ask for approval",
             )
-        for person in queryset:
-            try:
-                services.person_retire(
-                    person=person,
-                    month=form.cleaned_data["month"],
-                    special_route=form.cleaned_data["special_route"],
-                )
-                self.message_user(request, f"{person}: retirement approved.")
-            except LedgerError as error:
-                self.message_user(request, f"{person}: {error.message}", messages.ERROR)
+        month, special = form.cleaned_data["month"], form.cleaned_data["special_route"]
+        request_changes(
+            self,
+            request,
+            queryset,
+            kind=ChangeRequest.Kind.RETIREMENT,
+            payload={"month": str(month), "special_route": special},
+            summary=lambda person: (
+                f"{person}: pension from {month}" + (" (special route)" if special else "")
+            ),
+        )
         return None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -236,21 +243,22 @@ class ContributionRecordAdmin(LedgerAdmin):
                 form,
                 action="reverse",
                 title="Reverse contributions",
-                intro="Each original stays in the ledger; a reversing record and journal entry "
-                "cancel it, and both keep the reason.",
-                submit="Reverse",
+                intro="Each original stays in the ledger; once a second caseworker approves, a "
+                "reversing record and journal entry cancel it, and both keep the reason.",
+                submit="Ask for approval",
             )
-        reversed_count = 0
-        for record in queryset:
-            try:
-                services.contribution_reverse(
-                    record=record, reason=form.cleaned_data["reason"], posted_by=request.user
-                )
-                reversed_count += 1
-            except LedgerError as error:
-                self.message_user(request, f"{record}: {error.message}", messages.ERROR)
-        if reversed_count:
-            self.message_user(request, f"Reversed {reversed_count} contribution(s).")
+        reason = form.cleaned_data["reason"]
+        request_changes(
+            self,
+            request,
+            queryset,
+            kind=ChangeRequest.Kind.REVERSAL,
+            payload={"reason": reason},
+            summary=lambda record: (
+                f"{record.person} {record.month:%Y-%m} "
+                f"{record.province_id} base {record.base}: {reason}"
+            ),
+        )
         return None
 
     def has_reverse_permission(self, request: HttpRequest) -> bool:
@@ -306,24 +314,17 @@ class SuspenseItemAdmin(LedgerAdmin):
         description="Reinstate to the registered person (暂收转正)", permissions=["reinstate"]
     )
     def reinstate(self, request: HttpRequest, queryset: QuerySet) -> None:
-        persons = InsuredPerson.objects.in_bulk(
-            set(queryset.values_list("id_number", flat=True)), field_name="id_number"
+        request_changes(
+            self,
+            request,
+            queryset,
+            kind=ChangeRequest.Kind.REINSTATEMENT,
+            payload={},
+            summary=lambda item: (
+                f"{item.name or item.id_number[:6] + '…'} {item.month:%Y-%m} "
+                f"{item.province_id} base {item.base}"
+            ),
         )
-        done = 0
-        for item in queryset:
-            person = persons.get(item.id_number)
-            if person is None:
-                self.message_user(
-                    request, f"{item}: no person with this ID number yet", messages.WARNING
-                )
-                continue
-            try:
-                services.suspense_reinstate(item=item, person=person, posted_by=request.user)
-                done += 1
-            except LedgerError as error:
-                self.message_user(request, f"{item}: {error.message}", messages.ERROR)
-        if done:
-            self.message_user(request, f"Reinstated {done} item(s).")
 
     def has_reinstate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("contributions.reinstate_suspenseitem")

@@ -1,12 +1,16 @@
 """Admin helpers shared by the apps."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from accounts import scope
+from accounts.approvals import ApprovalError, change_request
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -65,3 +69,29 @@ def action_confirmation(
         "opts": model_admin.model._meta,
     }
     return TemplateResponse(request, "admin/action_form.html", context)
+
+
+def request_changes(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    kind: str,
+    payload: dict,
+    summary: Callable[[Any], str],
+) -> None:
+    """Ask for one change per selected row (maker-checker) and say what waits."""
+    asked = 0
+    for obj in queryset:
+        try:
+            change_request(
+                kind=kind, subject=obj, payload=payload, summary=summary(obj), by=request.user
+            )
+            asked += 1
+        except ApprovalError as error:
+            model_admin.message_user(request, f"{obj}: {error}", messages.ERROR)
+    if asked:
+        model_admin.message_user(
+            request,
+            f"{asked} request(s) wait for a second caseworker's approval (Change requests).",
+        )

@@ -130,15 +130,16 @@ if ENVIRONMENT == "test":
 
 LOGIN_URL = "admin:login"
 
-# Sign-in lockout (django-axes): this many failures for one username lock it for the
-# cool-off time; the attempts are listed in the admin (Axes › Access attempts).
+# Sign-in lockout (django-axes): this many failures for one username, or from one address
+# (password spraying), lock it for the cool-off time; the attempts are listed in the admin
+# (Axes › Access attempts).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 
 # --- Language and time -------------------------------------------------------------------

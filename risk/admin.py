@@ -5,10 +5,13 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
+from accounts import scope
+from accounts.approvals import ApprovalError, change_request
+from accounts.models import ChangeRequest
 from accounts.scope import RowRule
-from accounts.services import audit_record
 from portal.admin import ScopedAdmin, action_confirmation
 from risk import services
 from risk.models import RiskFlag, RiskRule, ScreeningRun
@@ -76,18 +79,32 @@ class RiskRuleAdmin(ScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Rules are national: only the national agency asks for a change.
+        return (
+            super().has_change_permission(request, obj) and scope.scope_of(request.user).is_nation
+        )
+
     def save_model(self, request, obj, form, change) -> None:
-        # A new version for any change of what the rule does, so flags say what raised them.
-        changed = set(form.changed_data) & {"parameters", "severity", "is_active"}
-        if change and changed:
-            obj.version += 1
-            audit_record(
-                actor=request.user,
-                action="risk_rule_change",
-                subject=f"risk_rule:{obj.code}",
-                detail={name: form.cleaned_data[name] for name in sorted(changed)},
+        """A change waits for a second person: asked here, applied on approval."""
+        rule = RiskRule.objects.get(pk=obj.pk)
+        wanted = {name: form.cleaned_data[name] for name in ("severity", "is_active", "parameters")}
+        try:
+            change_request(
+                kind=ChangeRequest.Kind.RULE_CHANGE,
+                subject=rule,
+                payload=wanted,
+                summary=f"{rule.code}: {wanted}",
+                by=request.user,
             )
-        super().save_model(request, obj, form, change)
+        except ApprovalError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(request, f"{rule.code}: the change waits for a second person.")
+
+    def response_change(self, request: HttpRequest, obj) -> HttpResponse:
+        # Not "changed successfully": nothing changed yet.
+        return HttpResponseRedirect(reverse("admin:risk_riskrule_changelist"))
 
 
 @admin.register(ScreeningRun)

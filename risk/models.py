@@ -191,6 +191,7 @@ class RiskFlag(models.Model):
             # The admin's precision feedback counts each rule's flags by status.
             models.Index(fields=["rule", "status"], name="flag_rule_status_idx"),
         ]
+        permissions = [("review_riskflag", "Can review a risk flag (疑点核查)")]
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.subject} {self.period}"

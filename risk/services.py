@@ -90,18 +90,33 @@ def _parameter_number(default: Any, value: Any) -> Decimal | None:
     return Decimal(str(value))
 
 
-def rule_parameters_set(*, rule: RiskRule, parameters: dict, by: User | None = None) -> RiskRule:
-    """Change a rule's parameters; the version moves on so flags say which values they used."""
+def rule_change(
+    *, rule: RiskRule, severity: str, is_active: bool, parameters: dict, by: User | None = None
+) -> RiskRule:
+    """Change what a rule does (severity, activity, parameters); the version moves on so
+    flags say which values raised them."""
     merged = rule_parameters_check(rule=rule, parameters=parameters)
+    if severity not in RiskRule.Severity.values:
+        raise ScreeningError(f"severity is one of {', '.join(RiskRule.Severity.values)}")
     with transaction.atomic():
-        RiskRule.objects.filter(pk=rule.pk).update(parameters=merged, version=F("version") + 1)
+        rule = RiskRule.objects.select_for_update().get(pk=rule.pk)
+        before = {
+            "severity": rule.severity,
+            "is_active": rule.is_active,
+            "parameters": rule.parameters,
+        }
+        after = {"severity": severity, "is_active": is_active, "parameters": merged}
+        if before == after:
+            return rule
+        rule.severity, rule.is_active, rule.parameters = severity, is_active, merged
+        rule.version += 1
+        rule.save(update_fields=["severity", "is_active", "parameters", "version", "updated_at"])
         audit_record(
             actor=by,
             action="risk_rule_change",
             subject=f"risk_rule:{rule.code}",
-            detail={"from": rule.parameters, "to": merged},
+            detail={"from": before, "to": after, "version": rule.version},
         )
-    rule.refresh_from_db()
     return rule
 
 

@@ -86,6 +86,7 @@ class Transfer(models.Model):
     class Meta:
         ordering = ["-applied_on", "-pk"]
         verbose_name = "transfer (转移接续)"
+        permissions = [("take_transfer_step", "Can take a step of a transfer (转移经办)")]
         constraints = [
             models.CheckConstraint(
                 name="transfer_between_two_provinces",

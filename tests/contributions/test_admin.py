@@ -7,7 +7,7 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 
-from accounts.models import AccessLog, User
+from accounts.models import AccessLog, ChangeRequest, User
 from contributions import services
 from contributions.models import ContributionRecord, SuspenseItem
 from contributions.services import ContributionRow
@@ -98,7 +98,16 @@ def test_ledger_rows_cannot_be_changed_in_the_admin(client):
     assert record.base == Decimal("9500.00")
 
 
-def test_the_reversal_action_asks_for_a_reason_then_calls_the_service(client):
+def _approve_as(client, username: str) -> None:
+    checker = _client_for(client, username)
+    change = ChangeRequest.objects.get(status="pending")
+    checker.post(
+        "/admin/accounts/changerequest/",
+        {"action": "approve", ACTION_CHECKBOX_NAME: [change.pk]},
+    )
+
+
+def test_the_reversal_action_asks_for_a_reason_then_waits_for_a_checker(client):
     shanghai = _client_for(client, "shanghai")
     record = ContributionRecord.objects.get(province_id="31")
     url = "/admin/contributions/contributionrecord/"
@@ -111,8 +120,19 @@ def test_the_reversal_action_asks_for_a_reason_then_calls_the_service(client):
 
     done = shanghai.post(url, {**selection, "apply": "1", "reason": "declared twice"})
     assert done.status_code == 302
+    assert not ContributionRecord.objects.filter(reversal_of=record).exists()
+
+    _approve_as(client, "shanghai")  # the maker cannot check their own request
+    assert ChangeRequest.objects.get().status == "pending"
+    _approve_as(client, "shanghai2")
     reversal = ContributionRecord.objects.get(reversal_of=record)
     assert (reversal.reason, reversal.account_part) == ("declared twice", Decimal("-760.00"))
+    change = ChangeRequest.objects.get()
+    assert (change.status, change.made_by.username, change.decided_by.username) == (
+        "approved",
+        "shanghai",
+        "shanghai2",
+    )
 
 
 def test_a_caseworker_cannot_reverse_another_provinces_contribution(client):
@@ -121,6 +141,7 @@ def test_a_caseworker_cannot_reverse_another_provinces_contribution(client):
         "/admin/contributions/contributionrecord/",
         {"action": "reverse", ACTION_CHECKBOX_NAME: [record.pk], "apply": "1", "reason": "x"},
     )
+    assert not ChangeRequest.objects.exists()
     assert not ContributionRecord.objects.filter(reversal_of=record).exists()
 
 
@@ -137,5 +158,7 @@ def test_the_reinstatement_action_moves_a_suspense_item_to_its_person(client):
         "/admin/contributions/suspenseitem/",
         {"action": "reinstate", ACTION_CHECKBOX_NAME: [item.pk]},
     )
+    assert not ContributionRecord.objects.filter(person__id_number=STRANGER).exists()
+    _approve_as(client, "shanghai2")
 
     assert ContributionRecord.objects.filter(person__id_number=STRANGER).count() == 1

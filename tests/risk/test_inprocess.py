@@ -9,7 +9,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
 from django.core.management import call_command
 
-from accounts.models import User
+from accounts.models import ChangeRequest, User
 from contributions import services
 from contributions.models import ContributionRecord, DeemedService, InsuredPerson
 from contributions.nation import id_check_digit
@@ -192,10 +192,10 @@ def test_a_special_route_may_retire_before_the_earliest_month():
 
 def test_the_admin_shows_a_blocking_rule_and_changes_nothing(client):
     call_command("seed_demo")
-    client.force_login(User.objects.get(username="admin"))
     person = _person("19650101", "M", "11")
     paid_months(person, person.hukou_province_id, Month(2010, 1), 100)
-    response = client.post(
+    client.force_login(User.objects.get(username="admin"))
+    client.post(
         "/admin/contributions/insuredperson/",
         {
             "action": "approve_retirement",
@@ -203,10 +203,19 @@ def test_the_admin_shows_a_blocking_rule_and_changes_nothing(client):
             "apply": "1",
             "month": "2027-06",
         },
+    )
+    change = ChangeRequest.objects.get()
+    client.force_login(User.objects.get(username="national"))
+    response = client.post(
+        "/admin/accounts/changerequest/",
+        {"action": "approve", ACTION_CHECKBOX_NAME: [change.pk]},
         follow=True,
     )
     shown = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("RK-19" in message for message in shown)
+    change.refresh_from_db()
+    assert (change.status, change.decided_by.username) == ("failed", "national")
+    assert "RK-19" in change.outcome
     person.refresh_from_db()
     assert person.status == "active"
 

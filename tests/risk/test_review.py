@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
-from accounts.models import User
+from accounts.models import AuditEvent, ChangeRequest, User
 from risk import services
 from risk.models import RiskFlag, RiskRule, ScreeningRun
 from risk.registry import Hit
@@ -110,7 +110,9 @@ def test_flags_export_as_csv(flags, client, caseworkers):
     assert len(lines) == 3
 
 
-def test_changing_a_rules_parameters_in_the_admin_bumps_its_version(client, caseworkers):
+def test_changing_a_rules_parameters_in_the_admin_waits_for_a_checker_then_bumps_its_version(
+    client, caseworkers
+):
     client.force_login(User.objects.get(username="admin"))
     rule = RiskRule.objects.get(code="RK-02")
     client.post(
@@ -118,4 +120,44 @@ def test_changing_a_rules_parameters_in_the_admin_bumps_its_version(client, case
         {"severity": "warn", "is_active": "on", "parameters": '{"min_overlap_months": 2}'},
     )
     rule.refresh_from_db()
-    assert (rule.parameters, rule.version) == ({"min_overlap_months": 2}, 2)
+    assert (rule.parameters, rule.version) == ({"min_overlap_months": 1}, 1)
+
+    change = ChangeRequest.objects.get(kind="rule_change")
+    client.force_login(User.objects.get(username="national"))
+    client.post(
+        "/admin/accounts/changerequest/", {"action": "approve", ACTION_CHECKBOX_NAME: [change.pk]}
+    )
+    rule.refresh_from_db()
+    assert (rule.parameters, rule.severity, rule.version) == ({"min_overlap_months": 2}, "warn", 2)
+    assert AuditEvent.objects.filter(action="risk_rule_change", subject="risk_rule:RK-02").exists()
+
+
+@pytest.mark.parametrize(
+    "parameters,message",
+    [
+        ('{"min_overlap_months": -1}', "whole number"),
+        ('{"min_overlap_months": 1.5}', "whole number"),
+        ('{"min_overlap_months": "2"}', "whole number"),
+        ('{"nope": 1}', "no parameter nope"),
+        ("[1]", "object"),
+    ],
+)
+def test_rule_parameters_are_validated_in_the_admin(client, caseworkers, parameters, message):
+    client.force_login(User.objects.get(username="admin"))
+    response = client.post(
+        "/admin/risk/riskrule/RK-02/change/",
+        {"severity": "warn", "is_active": "on", "parameters": parameters},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ChangeRequest.objects.exists()
+
+
+def test_a_provincial_caseworker_cannot_change_a_national_rule(client, caseworkers):
+    client.force_login(User.objects.get(username="shanghai"))
+    response = client.post(
+        "/admin/risk/riskrule/RK-02/change/",
+        {"severity": "info", "is_active": "on", "parameters": '{"min_overlap_months": 2}'},
+    )
+    assert response.status_code == 403
+    assert not ChangeRequest.objects.exists()

@@ -1,21 +1,17 @@
-"""Load the demo data once: caseworker logins for a few agencies.
+"""Load the demo data once: caseworker logins at every level of the agency hierarchy.
 
 Running it again changes nothing. It refuses to run in production, where fixed demo
 passwords would be a hole.
 """
 
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Q
 
 from accounts.models import Agency, User
+from accounts.roles import roles_sync
 from portal.demo import DEMO_PASSWORD, DEMO_USERS
-
-CASEWORKER_GROUP = "caseworkers"
-CASEWORKER_APPS = ("accounts", "contributions", "transfers", "risk")
-CASEWORKER_ACTIONS = ("reverse_contributionrecord", "reinstate_suspenseitem")
 
 
 class Command(BaseCommand):
@@ -25,28 +21,20 @@ class Command(BaseCommand):
         if settings.ENVIRONMENT == "production":
             raise CommandError("seed_demo creates fixed passwords and is refused in production.")
         with transaction.atomic():
-            group = self._caseworker_group()
+            roles_sync()
             created = [
                 username
-                for username, name, division, superuser in DEMO_USERS
-                if self._user(username, name, division, superuser, group)
+                for username, name, division, superuser, roles in DEMO_USERS
+                if self._user(username, name, division, superuser, roles)
             ]
         if created:
             self.stdout.write(f"Created demo logins: {', '.join(created)}")
         else:
             self.stdout.write("Demo logins already present.")
 
-    def _caseworker_group(self) -> Group:
-        group, _ = Group.objects.get_or_create(name=CASEWORKER_GROUP)
-        group.permissions.set(
-            Permission.objects.filter(
-                Q(codename__startswith="view_") | Q(codename__in=CASEWORKER_ACTIONS),
-                content_type__app_label__in=CASEWORKER_APPS,
-            )
-        )
-        return group
-
-    def _user(self, username: str, name: str, division: str, superuser: bool, group: Group) -> bool:
+    def _user(
+        self, username: str, name: str, division: str, superuser: bool, roles: list[str]
+    ) -> bool:
         user, created = User.objects.get_or_create(
             username=username,
             defaults={
@@ -59,5 +47,5 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-            user.groups.add(group)
+            user.groups.set(Group.objects.filter(name__in=roles))
         return created
