@@ -17,7 +17,7 @@ from accounts.models import (
     User,
 )
 from accounts.scope import RowRule
-from accounts.services import KeyLimitReached, api_key_issue, api_key_revoke
+from accounts.services import KeyLimitReached, api_key_issue, api_key_revoke, audit_record
 from portal.admin import LedgerAdmin, ReadOnlyInline, ScopedAdmin, action_confirmation
 
 
@@ -53,7 +53,27 @@ class PortalUserAdmin(ScopedAdmin, UserAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         if request.user.is_superuser:
             return []
-        return ["is_superuser", "user_permissions", "last_login", "date_joined"]
+        fields = ["is_superuser", "user_permissions", "last_login", "date_joined"]
+        # Nobody grants themselves a role.
+        return [*fields, "groups", "agency"] if obj == request.user else fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "agency":
+            kwargs["queryset"] = scope.agencies(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        user = form.instance
+        before = set(user.groups.values_list("name", flat=True)) if change else set()
+        super().save_related(request, form, formsets, change)
+        after = set(user.groups.values_list("name", flat=True))
+        if before != after:
+            audit_record(
+                actor=request.user,
+                action="user_roles_change",
+                subject=f"user:{user.pk}",
+                detail={"from": sorted(before), "to": sorted(after)},
+            )
 
 
 @admin.register(AccessLog)
