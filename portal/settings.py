@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_celery_beat",
     "portal",
     "accounts",
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -137,10 +140,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Two-factor sign-in (TOTP, django-otp) for the admin: on in production unless turned off.
+# `manage.py add_totp_device USERNAME` gives a caseworker their authenticator entry.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", default=ENVIRONMENT == "production")
+OTP_TOTP_ISSUER = "National pension pooling portal"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # each attempt is in the database; the log keeps only lockouts
 
 # --- Language and time -------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django_otp.admin import OTPAdminSite
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -8,6 +10,9 @@ from drf_spectacular.views import (
 
 from portal import api, health, views
 
+if settings.OTP_REQUIRED:
+    # django-otp's documented switch: staff sign in with a password and a TOTP code.
+    admin.site.__class__ = OTPAdminSite
 admin.site.site_header = "全国统筹养老保险 · 经办管理"
 admin.site.site_title = "经办管理"
 admin.site.index_title = "Caseworker administration"

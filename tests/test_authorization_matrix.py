@@ -47,7 +47,7 @@ UNITS = {"31": "91110108MA01X9K31G", "44": "91310115MA1H7XXX08"}
 AGENCIES = {"31": "310115", "44": "440106"}
 
 # Admins of other packages: permission-gated, and no role grants their permissions.
-OUTSIDE_ADMINS = {"axes", "django_celery_beat", "auth"}
+OUTSIDE_ADMINS = {"axes", "django_celery_beat", "auth", "otp_totp"}
 # Personas: username → the side it belongs to (None: the nation).
 PERSONAS = {
     "national": None,
