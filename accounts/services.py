@@ -76,6 +76,16 @@ class BrokenLink:
 CHAINED_TRAILS = (AccessLog, AuditEvent)
 
 
+def audit_heads() -> dict[str, dict]:
+    """The last link of each trail (seq and hash): kept outside the database, it shows
+    whether rows were removed from the end since."""
+    heads = {}
+    for model in CHAINED_TRAILS:
+        last = model.objects.order_by("-seq").values("seq", "hash").first()
+        heads[model._meta.db_table] = last or {"seq": 0, "hash": ""}
+    return heads
+
+
 def audit_verify() -> list[BrokenLink]:
     """The first broken link of each hash-chained trail; empty when every chain holds."""
     broken = []

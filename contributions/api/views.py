@@ -93,16 +93,16 @@ class PersonReadsLogged:
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
         if page is not None:
-            record_read(self.request, {getattr(row, self.person_attr) for row in page},
-                        self.read_action)  # fmt: skip
+            person_ids = {getattr(row, self.person_attr) for row in page}
+            record_read(self.request, person_ids, self.read_action)
         return page
 
 
 _STATUS_OF_KIND = {"invalid": 400, "conflict": 409, "forbidden": 403}
 
 
-def _ledger_error(error: LedgerError, status_code: int | None = None) -> Response:
-    status_code = status_code or _STATUS_OF_KIND[error.kind]
+def _ledger_error(error: LedgerError) -> Response:
+    status_code = _STATUS_OF_KIND[error.kind]
     errors = [
         {"field": error.field or "non_field_errors", "code": error.code, "message": error.message}
     ]
