@@ -12,6 +12,7 @@ from accounts import scope
 from accounts.approvals import ApprovalError, change_request
 from accounts.models import ChangeRequest
 from accounts.scope import RowRule
+from accounts.services import access_record
 from portal.admin import ScopedAdmin, action_confirmation
 from risk import services
 from risk.models import RiskFlag, RiskRule, ScreeningRun
@@ -134,7 +135,10 @@ class ScreeningRunAdmin(ScopedAdmin):
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.action(description="Start a new run with the same scope")
+    def has_start_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("risk.review_riskflag")
+
+    @admin.action(description="Start a new run with the same scope", permissions=["start"])
     def start_like_this(self, request: HttpRequest, queryset: QuerySet) -> None:
         for run in queryset[:1]:
             try:
@@ -185,7 +189,15 @@ class RiskFlagAdmin(ScopedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    @admin.action(description="Assign to me")
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("risk.review_riskflag")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assigned_to":
+            kwargs["queryset"] = scope.users(request.user).filter(is_staff=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.action(description="Assign to me", permissions=["review"])
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet) -> None:
         count = queryset.update(assigned_to=request.user)
         self.message_user(request, f"{count} flag(s) assigned to you.")
@@ -215,20 +227,27 @@ class RiskFlagAdmin(ScopedAdmin):
             self.message_user(request, f"{done} flag(s) now {status}.")
         return None
 
-    @admin.action(description="Confirm (属实), with a reason")
+    @admin.action(description="Confirm (属实), with a reason", permissions=["review"])
     def confirm(self, request: HttpRequest, queryset: QuerySet):
         return self._review(request, queryset, RiskFlag.Status.CONFIRMED, "confirm", "Confirm")
 
-    @admin.action(description="Dismiss (排除), with a reason")
+    @admin.action(description="Dismiss (排除), with a reason", permissions=["review"])
     def dismiss(self, request: HttpRequest, queryset: QuerySet):
         return self._review(request, queryset, RiskFlag.Status.DISMISSED, "dismiss", "Dismiss")
 
-    @admin.action(description="Mark resolved (已处理)")
+    @admin.action(description="Mark resolved (已处理)", permissions=["review"])
     def resolve(self, request: HttpRequest, queryset: QuerySet):
         return self._review(request, queryset, RiskFlag.Status.RESOLVED, "resolve", "Resolve")
 
-    @admin.action(description="Export as CSV")
+    @admin.action(description="Export as CSV", permissions=["review"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        """The selected flags as CSV; the export is a read of each flag's person."""
+        access_record(
+            principal=request.user,
+            person_ids=set(queryset.filter(person__isnull=False).values_list("person", flat=True)),
+            action="export_risk_flags",
+            path=request.path,
+        )
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="risk-flags.csv"'
         writer = csv.writer(response)

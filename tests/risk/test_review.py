@@ -2,8 +2,9 @@
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group
 
-from accounts.models import AuditEvent, ChangeRequest, User
+from accounts.models import AccessLog, AuditEvent, ChangeRequest, User
 from risk import services
 from risk.models import RiskFlag, RiskRule, ScreeningRun
 from risk.registry import Hit
@@ -108,6 +109,23 @@ def test_flags_export_as_csv(flags, client, caseworkers):
     lines = response.content.decode().splitlines()
     assert lines[0].startswith("flag,rule,province")
     assert len(lines) == 3
+    [log] = AccessLog.objects.all()
+    assert (log.action, log.person_id, log.user.username) == (
+        "export_risk_flags",
+        flags[0].person_id,
+        "admin",
+    )
+
+
+def test_a_viewer_can_neither_review_nor_export(flags, client, caseworkers):
+    client.force_login(User.objects.get(username="national"))
+    User.objects.get(username="national").groups.set(Group.objects.filter(name="viewer (查询)"))
+    response = client.post(
+        "/admin/risk/riskflag/",
+        {"action": "export_csv", ACTION_CHECKBOX_NAME: [f.pk for f in flags]},
+    )
+    assert response["Content-Type"].startswith("text/html")
+    assert not AccessLog.objects.exists()
 
 
 def test_changing_a_rules_parameters_in_the_admin_waits_for_a_checker_then_bumps_its_version(
