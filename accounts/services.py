@@ -42,7 +42,7 @@ def access_record(
             agency_id=agency_id,
             person_id=person_id,
             action=action,
-            purpose=(purpose or DEFAULT_PURPOSE[action.split("_")[0]])[:100],
+            purpose=(purpose or DEFAULT_PURPOSE.get(action.split("_")[0], "case handling"))[:100],
             path=path[:300],
         )
         for person_id in person_ids
