@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.authentication import ProvincialSystem
 from accounts.models import Agency, User
+from contributions.models import ContributionRecord, Enrolment, InsuredPerson
 
 Principal = User | ProvincialSystem
 
@@ -69,10 +70,19 @@ def agency_subtree(agency: Agency) -> frozenset[int]:
 
 
 def scope_of(principal: Principal | None) -> Scope:
-    """The scope of a caseworker, a provincial system or an insured person."""
+    """The scope of a caseworker, a provincial system or an insured person (worked out
+    once per user object, that is once per request)."""
+    if isinstance(principal, User):
+        if "_scope" not in principal.__dict__:
+            principal.__dict__["_scope"] = _scope_of_user(principal)
+        return principal.__dict__["_scope"]
     if isinstance(principal, ProvincialSystem):
         return Scope(provinces=frozenset({principal.province_id}))
-    if principal is None or not principal.is_authenticated or not principal.is_active:
+    return NOTHING
+
+
+def _scope_of_user(principal: User) -> Scope:
+    if not principal.is_active:
         return NOTHING
     if principal.is_superuser:
         return NATION
@@ -106,8 +116,6 @@ def persons(principal: Principal | None, queryset: QuerySet | None = None) -> Qu
     In a province: insured there (enrolled or paid) or with hukou there. Below provincial
     level: enrolled with an agency of the subtree.
     """
-    from contributions.models import ContributionRecord, Enrolment, InsuredPerson
-
     queryset = InsuredPerson.objects.all() if queryset is None else queryset
     scope = scope_of(principal)
     if scope.is_nation:

@@ -64,9 +64,11 @@ def load_json(body: bytes) -> Any:
         raise BodyError("body", "too_deep", f"Nest at most {MAX_JSON_DEPTH} levels.") from None
     except ValueError as exc:
         raise BodyError("body", "parse_error", f"The body is not valid JSON: {exc}") from None
+    _check_depth(value)
     # Strict JSON has no raw control characters and strict UTF-8 no surrogates, so only
     # an escape can bring in a NUL or a lone surrogate.
-    _check_tree(value, check_text="\\u" in text)
+    if "\\u" in text:
+        _check_text(value)
     return value
 
 
@@ -81,23 +83,37 @@ def _bad_text(text: str) -> bool:
     return _BAD_TEXT.search(text) is not None
 
 
-def _check_tree(value: Any, *, check_text: bool) -> None:
-    """Depth, and (when asked) the characters of every key and string, without recursion."""
-    stack: list[tuple[Any, int, tuple]] = [(value, 1, ())]
-    while stack:
-        node, depth, path = stack.pop()
+_CONTAINERS = (dict, list)
+
+
+def _check_depth(value: Any) -> None:
+    """At most MAX_JSON_DEPTH levels, level by level (no recursion, no paths)."""
+    level, depth = [value], 0
+    while level:
+        depth += 1
         if depth > MAX_JSON_DEPTH:
-            raise BodyError(_path_text(path), "too_deep", f"Nest at most {MAX_JSON_DEPTH} levels.")
+            raise BodyError("body", "too_deep", f"Nest at most {MAX_JSON_DEPTH} levels.")
+        level = [
+            child
+            for node in level
+            if type(node) in _CONTAINERS
+            for child in (node.values() if type(node) is dict else node)
+            if type(child) in _CONTAINERS
+        ]
+
+
+def _check_text(value: Any) -> None:
+    """No NUL or unpaired surrogate in any key or string; the error names the field."""
+    stack: list[tuple[Any, tuple]] = [(value, ())]
+    while stack:
+        node, path = stack.pop()
         if isinstance(node, dict):
             for key, child in node.items():
-                if check_text and _bad_text(key):
+                if _bad_text(key):
                     raise BodyError(_path_text(path), "invalid_characters", INVALID_CHARACTERS)
-                if isinstance(child, dict | list) or (check_text and isinstance(child, str)):
-                    stack.append((child, depth + 1, (*path, key)))
+                stack.append((child, (*path, key)))
         elif isinstance(node, list):
-            for index, child in enumerate(node):
-                if isinstance(child, dict | list) or (check_text and isinstance(child, str)):
-                    stack.append((child, depth + 1, (*path, index)))
+            stack.extend((child, (*path, index)) for index, child in enumerate(node))
         elif isinstance(node, str) and _bad_text(node):
             raise BodyError(_path_text(path), "invalid_characters", INVALID_CHARACTERS)
 
