@@ -21,6 +21,7 @@ ROLES: dict[str, list[str]] = {
         "contributions.reinstate_suspenseitem",
         "contributions.approve_retirement",
         "transfers.take_transfer_step",
+        "contributions.write_via_api",
     ],
     "risk officer (稽核)": [
         "risk.review_riskflag",

@@ -343,6 +343,9 @@ class ContributionBatch(models.Model):
 
     class Meta:
         verbose_name_plural = "contribution batches"
+        permissions = [
+            ("write_via_api", "Can write persons, enrolments and contributions via the API")
+        ]
 
     def __str__(self) -> str:
         return f"batch {self.public_id} ({self.province_id}, {self.row_count} rows)"

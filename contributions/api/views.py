@@ -39,15 +39,21 @@ from portal.parsers import parse_json, read_json_body
 
 
 class IsProvinceOrCaseworker(permissions.BasePermission):
-    """Provincial systems and caseworkers (staff with an agency); not insured persons."""
+    """Provincial systems and caseworkers (staff with an agency); not insured persons.
+
+    A caseworker reads in their scope; writing needs the permission for it (`write_perm`).
+    """
 
     message = "This endpoint is for provincial systems and caseworkers."
+    write_perm = "contributions.write_via_api"
 
     def has_permission(self, request: Request, view) -> bool:
         user = request.user
         if isinstance(user, ProvincialSystem):
             return True
-        return bool(user and user.is_authenticated and user.is_staff)
+        if not (user and user.is_authenticated and user.is_staff):
+            return False
+        return request.method in permissions.SAFE_METHODS or user.has_perm(self.write_perm)
 
 
 def write_province(request: Request, requested: str | None) -> str:

@@ -87,10 +87,14 @@ class ScreeningOutput(serializers.ModelSerializer):
         ]
 
 
+class MayStartScreening(IsProvinceOrCaseworker):
+    write_perm = "risk.review_riskflag"
+
+
 class ScreeningStartView(APIView):
     """Start a screening run on the workers, limited to a province in the caller's scope."""
 
-    permission_classes = [IsProvinceOrCaseworker]
+    permission_classes = [MayStartScreening]
 
     @extend_schema(request=ScreeningInput, responses={202: ScreeningOutput})
     def post(self, request: Request) -> Response:

@@ -267,6 +267,20 @@ def test_a_caseworker_session_has_the_caseworkers_scope(li, shanghai_caseworker)
     assert accepted.status_code == 201
 
 
+def test_a_viewer_session_reads_but_does_not_write(li, caseworkers):
+    from rest_framework.test import APIClient
+
+    from accounts.models import User
+
+    viewer = APIClient()
+    viewer.force_authenticate(User.objects.get(username="weifang"))
+    assert viewer.get("/api/v1/contributions/").status_code == 200
+    assert _post_batch(viewer, [_row()], key="v-1", province="31").status_code == 403
+    response = viewer.post("/api/v1/risk/screenings/", {"province": "31"}, format="json")
+    assert response.status_code == 403
+    assert not ContributionRecord.objects.exists()
+
+
 def test_an_insured_person_reads_only_their_own_record(li_signed_in):
     assert li_signed_in.get("/api/v1/me/record/").status_code == 200
     assert li_signed_in.get(f"/api/v1/persons/{LI}/").status_code == 403
