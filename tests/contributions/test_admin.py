@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from accounts.models import AccessLog, ChangeRequest, User
 from contributions import services
-from contributions.models import ContributionRecord, SuspenseItem
+from contributions.models import ContributionRecord, InsuredPerson, SuspenseItem
 from contributions.services import ContributionRow
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +162,27 @@ def test_the_reinstatement_action_moves_a_suspense_item_to_its_person(client):
     _approve_as(client, "shanghai2")
 
     assert ContributionRecord.objects.filter(person__id_number=STRANGER).count() == 1
+
+
+def test_a_persons_facts_cannot_be_changed_in_the_change_form(client):
+    person = InsuredPerson.objects.get(id_number=SHANGHAI_WORKER)
+    admin = _client_for(client, "admin")
+    admin.post(
+        f"/admin/contributions/insuredperson/{person.pk}/change/",
+        {"status": "retired", "retired_on": "2025-01-01", "hukou_province": "44", "name": "改"},
+    )
+    person.refresh_from_db()
+    assert (person.status, person.retired_on, person.hukou_province_id, person.name) == (
+        "active",
+        None,
+        "31",
+        "陈静",
+    )
+    enrolment = person.enrolments.get()
+    response = admin.post(
+        f"/admin/contributions/enrolment/{enrolment.pk}/change/",
+        {"status": "closed", "end_month": "2025-02-01"},
+    )
+    assert response.status_code == 403
+    enrolment.refresh_from_db()
+    assert enrolment.status == "active"
