@@ -366,6 +366,30 @@ class ContributionKind(models.TextChoices):
     REVERSAL = "reversal", "reversal (冲正)"
 
 
+class ContributionRecordQuerySet(models.QuerySet):
+    def live(self) -> "ContributionRecordQuerySet":
+        """Records that stand (有效记录): neither a reversal nor reversed.
+
+        `live_sql` says the same in SQL for the detectors; a test holds them together.
+        """
+        return self.filter(reversed_by__isnull=True).exclude(kind=ContributionKind.REVERSAL)
+
+
+def live_sql(alias: str) -> str:
+    """SQL: the contribution record `alias` stands, as `ContributionRecordQuerySet.live`.
+
+    The reversed ids are few (a partial index holds them), so they are read once as a
+    hashed set; an anti-join would make the planner walk the whole table in id order
+    instead of probing the indexes.
+    """
+    # `alias` is a table alias written in the caller's SQL, never input.
+    return (
+        f"{alias}.kind <> 'reversal' AND {alias}.id NOT IN ("  # noqa: S608
+        "SELECT x.reversal_of_id FROM contributions_contributionrecord x"
+        " WHERE x.reversal_of_id IS NOT NULL)"
+    )
+
+
 class ContributionRecord(models.Model):
     """One month of contributions of one person in one province (缴费记录). Append-only."""
 
@@ -403,6 +427,8 @@ class ContributionRecord(models.Model):
     )
     reason = models.TextField(blank=True)
     posted_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ContributionRecordQuerySet.as_manager()
 
     class Meta:
         verbose_name = "contribution record (缴费记录)"

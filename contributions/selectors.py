@@ -74,7 +74,8 @@ def contribution_months(*, person_id: int, before: Month) -> int:
     """Contribution months before `before`: distinct months paid anywhere (an overlap counts
     once) plus deemed months (视同缴费), which count as contribution years (spec §4.2)."""
     paid = (
-        live_records(person_id=person_id, month__lt=before.first_day())
+        ContributionRecord.objects.live()
+        .filter(person_id=person_id, month__lt=before.first_day())
         .values("month")
         .distinct()
         .count()
@@ -87,9 +88,11 @@ def contribution_months(*, person_id: int, before: Month) -> int:
 
 def last_paid_month(*, person_id: int, province: str) -> Month | None:
     """The latest month that stands paid for a person in a province, if any."""
-    latest = live_records(person_id=person_id, province_id=province).aggregate(latest=Max("month"))[
-        "latest"
-    ]
+    latest = (
+        ContributionRecord.objects.live()
+        .filter(person_id=person_id, province_id=province)
+        .aggregate(latest=Max("month"))["latest"]
+    )
     return Month.from_date(latest) if latest else None
 
 
@@ -111,8 +114,8 @@ def person_record(*, person_id: int, as_of: date) -> PersonRecord:
         .order_by("start_month", "id")
     )
     live = (
-        ContributionRecord.objects.filter(person_id=person_id, reversed_by__isnull=True)
-        .exclude(kind=ContributionKind.REVERSAL)
+        ContributionRecord.objects.live()
+        .filter(person_id=person_id)
         .order_by("month", "province_id")
         .values_list(
             "month",

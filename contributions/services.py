@@ -535,13 +535,8 @@ def _live_months(
     if not person_ids:
         return set()
     live = (
-        ContributionRecord.objects.filter(
-            province_id=province,
-            person_id__in=person_ids,
-            month__in=months,
-            reversed_by__isnull=True,
-        )
-        .exclude(kind=ContributionKind.REVERSAL)
+        ContributionRecord.objects.live()
+        .filter(province_id=province, person_id__in=person_ids, month__in=months)
         .values_list("person_id", "month", "employer_id")
     )
     return set(live)
@@ -825,13 +820,12 @@ def suspense_reinstate(
             raise LedgerError(
                 "person_mismatch", "the person's ID number differs from the item's", field="person"
             )
-        duplicate = ContributionRecord.objects.filter(
+        duplicate = ContributionRecord.objects.live().filter(
             person=person,
             province_id=item.province_id,
             month=item.month,
             employer_id=item.employer_id,
-            reversed_by__isnull=True,
-        ).exclude(kind=ContributionKind.REVERSAL)
+        )
         if duplicate.exists():
             raise LedgerError("duplicate_in_ledger", f"{item.month:%Y-%m} is already posted")
         record = ContributionRecord.objects.create(

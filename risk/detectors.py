@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection
 
 from contributions.accounting import CONTROL_TOTALS_SQL, SUBLEDGER_TOTALS_SQL
+from contributions.models import live_sql
 from contributions.rules import (
     Month,
     check_id_number,
@@ -31,18 +32,6 @@ from contributions.rules import (
 from risk.checks import TEMPORARY_ACCOUNTS_FROM
 from risk.registry import BatchContext, Hit, RuleSpec, rule
 from transfers.rules import needs_temporary_account
-
-
-# A record is live unless it is a reversal or reversed. The reversed ids are few (a partial
-# index holds them), so they are read once as a hashed set; an anti-join would make the
-# planner walk the whole table in id order instead of probing the indexes.
-def _live(alias: str) -> str:
-    """SQL: the contribution record `alias` is live."""
-    return (
-        f"{alias}.kind <> 'reversal' AND {alias}.id NOT IN ("
-        "SELECT x.reversal_of_id FROM contributions_contributionrecord x"
-        " WHERE x.reversal_of_id IS NOT NULL)"
-    )
 
 
 def _rows(sql: str, params: dict) -> list[tuple]:
@@ -72,7 +61,7 @@ def _overlapping_months(context: BatchContext) -> list[Hit]:
               FROM candidates c
              CROSS JOIN LATERAL (
                    SELECT r.month, r.province_id FROM contributions_contributionrecord r
-                    WHERE r.person_id = c.person_id AND {_live("r")}
+                    WHERE r.person_id = c.person_id AND {live_sql("r")}
                    OFFSET 0
              ) AS live
              GROUP BY c.person_id, live.month
@@ -250,7 +239,7 @@ def _contributing_while_receiving(context: BatchContext) -> list[Hit]:
                SELECT r.month, r.province_id FROM contributions_contributionrecord r
                 WHERE r.person_id = p.id
                   AND r.month >= date_trunc('month', p.retired_on)::date
-                  AND {_live("r")}
+                  AND {live_sql("r")}
                OFFSET 0
          ) AS live
          WHERE p.id BETWEEN %(first)s AND %(last)s
@@ -431,7 +420,7 @@ def _base_outside_band(context: BatchContext) -> list[Hit]:
                   AND r.base > pol.contribution_ceiling
                OFFSET 0
          ) AS live
-         WHERE {_live("live")}
+         WHERE {live_sql("live")}
          GROUP BY live.person_id, pol.year
         HAVING %(province)s IS NULL OR bool_or(live.province_id = %(province)s)
         """,
@@ -477,7 +466,7 @@ def _lump_back_payment_without_evidence(context: BatchContext) -> list[Hit]:
           JOIN contributions_contributionbatch bat ON bat.id = live.batch_id
          WHERE live.kind = 'back_payment'  -- a partial index holds these
            AND live.person_id BETWEEN %(first)s AND %(last)s
-           AND {_live("live")}
+           AND {live_sql("live")}
            AND (%(province)s IS NULL OR bat.province_id = %(province)s)
            AND NOT EXISTS (SELECT 1 FROM risk_backpaymentevidence ev
                             WHERE ev.person_id = live.person_id
@@ -531,7 +520,7 @@ def _back_payment_before_retirement(context: BatchContext) -> list[Hit]:
           JOIN contributions_insuredperson p ON p.id = live.person_id
          WHERE live.kind = 'back_payment'  -- a partial index holds these
            AND live.person_id BETWEEN %(first)s AND %(last)s
-           AND {_live("live")}
+           AND {live_sql("live")}
            AND p.retired_on IS NOT NULL
            -- A record without a payment date counts from the day it was posted.
            AND coalesce(live.paid_on, {POSTED_ON})
@@ -592,7 +581,7 @@ def _monthly_index(persons: str, *, months_before: str, until_months_before: str
                   AND r.month >= p.retired_month - make_interval(months => {months_before})
                   AND r.month < p.retired_month
                                 - make_interval(months => {until_months_before})
-                  AND {_live("r")}
+                  AND {live_sql("r")}
                OFFSET 0
          ) AS live
           JOIN contributions_provincepolicy pol
@@ -876,7 +865,7 @@ def _minimum_years_not_met(context: BatchContext) -> list[Hit]:
                     THEN (SELECT count(DISTINCT r.month) FROM contributions_contributionrecord r
                            WHERE r.person_id = p.id
                              AND r.month < date_trunc('month', p.retired_on)::date
-                             AND {_live("r")})
+                             AND {live_sql("r")})
                     -- No reversal: every record counts, and the (person, month) index
                     -- alone answers.
                     ELSE (SELECT count(*) FROM (
@@ -949,13 +938,13 @@ def _contribution_outside_life_span(context: BatchContext) -> list[Hit]:
                                      + make_interval(years => %(min_age)s))::date
                       AND (p.died_on IS NULL
                            OR r.month <= date_trunc('month', p.died_on)::date)
-                      AND {_live("r")}
+                      AND {live_sql("r")}
                    UNION ALL
                    SELECT r.month, r.province_id, 'after_death'
                      FROM contributions_contributionrecord r
                     WHERE r.person_id = p.id
                       AND r.month > date_trunc('month', p.died_on)::date
-                      AND {_live("r")}
+                      AND {live_sql("r")}
                    OFFSET 0
              ) AS live
              WHERE p.id BETWEEN %(first)s AND %(last)s

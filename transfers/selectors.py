@@ -47,9 +47,7 @@ class InformationSheet:
 
 def live_records(*, person_id: int, province: str):
     """The person's contribution records in a province that stand (not reversed)."""
-    return ContributionRecord.objects.filter(
-        person_id=person_id, province_id=province, reversed_by__isnull=True
-    ).exclude(kind=ContributionKind.REVERSAL)
+    return ContributionRecord.objects.live().filter(person_id=person_id, province_id=province)
 
 
 def paid_months(*, person_id: int, province: str) -> set[Month]:
