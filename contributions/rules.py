@@ -419,34 +419,6 @@ def minimum_contribution_months(retirement_year: int) -> int:
     return min(240, 180 + 6 * (retirement_year - 2029))
 
 
-def check_retirement_request(
-    *,
-    birth_month: Month,
-    category: RetirementCategory,
-    requested: Month,
-    contribution_months: int,
-) -> list[str]:
-    """Reasons to refuse a requested retirement month; an empty list means it is allowed.
-
-    Covers the flexible window (RK-12) and the minimum contribution years (RK-19).
-    """
-    reasons = []
-    earliest, latest = flexible_window(birth_month=birth_month, category=category)
-    if requested < earliest:
-        reasons.append(
-            f"requested month {requested} is before the earliest permitted month {earliest}"
-        )
-    if requested > latest:
-        reasons.append(f"requested month {requested} is after the latest permitted month {latest}")
-    needed = minimum_contribution_months(requested.year)
-    if contribution_months < needed:
-        reasons.append(
-            f"{contribution_months} contribution months is below the {needed} months "
-            f"required to retire in {requested.year}"
-        )
-    return reasons
-
-
 # --------------------------------------------------------------------------------------
 # Monthly pension (基本养老金, §5)
 # --------------------------------------------------------------------------------------

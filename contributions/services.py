@@ -310,13 +310,25 @@ def person_retire(
 ) -> InsuredPerson:
     """Approve a retirement claim (退休审批): the person receives a pension from `month`.
 
-    In-process risk rules: RK-12 (before the earliest permitted month, unless an approved
-    special-type or disability route applies) and RK-19 (minimum contribution months).
+    Never after the latest month of the flexible window (§6.4). In-process risk rules:
+    RK-12 (before the earliest permitted month, unless an approved special-type or
+    disability route applies) and RK-19 (minimum contribution months).
     """
     with transaction.atomic():
         person = InsuredPerson.objects.select_for_update().get(pk=person.pk)
         if person.status != InsuredPerson.Status.ACTIVE:
             raise LedgerError("not_active", f"the person is {person.status}", field="status")
+        _, latest = rules.flexible_window(
+            birth_month=rules.Month.from_date(person.birth_date),
+            category=person.retirement_category,
+        )
+        if month > latest:
+            raise LedgerError(
+                "after_latest_month",
+                f"retirement in {month} is after the latest permitted month {latest} "
+                "(弹性延迟: at most 36 months after the statutory month)",
+                field="month",
+            )
         settings = risk_services.rule_settings(["RK-12", "RK-19"])
         findings = risk_checks.retirement_checks(
             birth_date=person.birth_date,

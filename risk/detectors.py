@@ -31,7 +31,7 @@ from contributions.rules import (
 )
 from risk.checks import TEMPORARY_ACCOUNTS_FROM
 from risk.registry import BatchContext, Hit, RuleSpec, rule
-from transfers.rules import needs_temporary_account
+from transfers.rules import LUMP_SUM_EVIDENCE_MONTHS, needs_temporary_account
 
 
 def _rows(sql: str, params: dict) -> list[tuple]:
@@ -496,7 +496,7 @@ rule(
         "undertaking or legal document is recorded for that person and batch (spec §3.6).",
         stage="both",
         severity="block",
-        defaults={"lump_months": 36},
+        defaults={"lump_months": LUMP_SUM_EVIDENCE_MONTHS},
         batch=_lump_back_payment_without_evidence,
     )
 )

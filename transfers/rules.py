@@ -82,13 +82,19 @@ def transfer_amounts(
 LUMP_SUM_EVIDENCE_MONTHS: Final = 36
 
 
-def lump_sum_transferable(*, months_covered: int, has_required_evidence: bool) -> bool:
+def lump_sum_transferable(
+    *,
+    months_covered: int,
+    has_required_evidence: bool,
+    lump_months: int = LUMP_SUM_EVIDENCE_MONTHS,
+) -> bool:
     """Whether a lump-sum back-payment can move with the relationship (人社厅发〔2019〕94号).
 
     The caller decides which evidence was required: a written undertaking for payments
     made before 人社部规〔2016〕5号, a legal document pre-dating the payment after it.
+    `lump_months` is RK-09's parameter, so the information sheet and the detector agree.
     """
-    return months_covered < LUMP_SUM_EVIDENCE_MONTHS or has_required_evidence
+    return months_covered < lump_months or has_required_evidence
 
 
 # --------------------------------------------------------------------------------------

@@ -70,13 +70,20 @@ def information_sheet(*, person_id: int, province: str, lump_months: int) -> Inf
     evidence = BackPaymentEvidence.objects.filter(
         person_id=person_id, batch_id=OuterRef("batch_id")
     )
-    held_back_batches = set(
+    lumps = (
         records.filter(kind=ContributionKind.BACK_PAYMENT)
         .values("batch_id")
         .annotate(months=Count("month", distinct=True), proven=Exists(evidence))
-        .filter(months__gte=lump_months, proven=False)
-        .values_list("batch_id", flat=True)
     )
+    held_back_batches = {
+        lump["batch_id"]
+        for lump in lumps
+        if not rules.lump_sum_transferable(
+            months_covered=lump["months"],
+            has_required_evidence=lump["proven"],
+            lump_months=lump_months,
+        )
+    }
     employer_rates = dict(
         ProvincePolicy.objects.filter(province_id=province).values_list("year", "employer_rate")
     )

@@ -156,7 +156,9 @@ def transfer_send(*, transfer: Transfer, on: date, by: User | None = None) -> Tr
         sheet = selectors.information_sheet(
             person_id=transfer.person_id,
             province=transfer.from_province_id,
-            lump_months=int(settings["RK-09"].parameters.get("lump_months", 36)),
+            lump_months=int(
+                settings["RK-09"].parameters.get("lump_months", rules.LUMP_SUM_EVIDENCE_MONTHS)
+            ),
         )
         findings = risk_checks.transfer_in_checks(
             sheet_months=sheet.month_set,

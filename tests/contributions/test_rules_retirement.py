@@ -8,7 +8,6 @@ from contributions.rules import (
     RETIREMENT_SCHEDULES,
     Month,
     RetirementCategory,
-    check_retirement_request,
     flexible_window,
     minimum_contribution_months,
     statutory_retirement,
@@ -76,56 +75,6 @@ def test_flexible_window(birth, category, earliest, latest):
     and closes 36 months after it."""
     window = flexible_window(birth_month=M(birth), category=RetirementCategory(category))
     assert window == (M(earliest), M(latest))
-
-
-def test_request_before_the_earliest_month_is_refused():
-    """GIVEN a man (M60) born 1970-06 with enough contribution months (FW-05)
-    WHEN he asks to retire in 2030-05
-    THEN the request is refused because the earliest permitted month is 2030-06."""
-    reasons = check_retirement_request(
-        birth_month=M("1970-06"),
-        category=RetirementCategory.M60,
-        requested=M("2030-05"),
-        contribution_months=300,
-    )
-    assert len(reasons) == 1
-    assert "earliest" in reasons[0]
-    assert "2030-06" in reasons[0]
-
-
-def test_request_without_the_minimum_months_for_its_year_is_refused():
-    """GIVEN a man (M60) born 1970-06 with 185 contribution months (FW-06)
-    WHEN he asks to retire in 2030-06, the earliest permitted month
-    THEN the request is refused because retiring in 2030 requires 186 months."""
-    reasons = check_retirement_request(
-        birth_month=M("1970-06"),
-        category=RetirementCategory.M60,
-        requested=M("2030-06"),
-        contribution_months=185,
-    )
-    assert len(reasons) == 1
-    assert "186" in reasons[0]
-
-
-def test_request_after_the_latest_month_is_refused():
-    reasons = check_retirement_request(
-        birth_month=M("1970-06"),
-        category=RetirementCategory.M60,
-        requested=M("2034-12"),
-        contribution_months=400,
-    )
-    assert len(reasons) == 1
-    assert "latest" in reasons[0]
-
-
-def test_request_inside_the_window_with_enough_months_is_allowed():
-    reasons = check_retirement_request(
-        birth_month=M("1970-06"),
-        category=RetirementCategory.M60,
-        requested=M("2030-06"),
-        contribution_months=186,
-    )
-    assert reasons == []
 
 
 @pytest.mark.parametrize(

@@ -141,6 +141,18 @@ def test_rv_09_retiring_before_the_earliest_month_is_blocked_by_rk_12():
     assert retired.retired_on == date(2030, 6, 1)
 
 
+def test_retiring_after_the_latest_month_is_refused_with_its_code():
+    """GIVEN a man born 1970-06 (statutory 2031-11, latest 2034-11) WHEN he asks to retire
+    in 2034-12 THEN the claim is refused whatever the risk rules say; 2034-11 is approved."""
+    person = _person("19700601", "M", "11")
+    paid_months(person, person.hukou_province_id, Month(2010, 1), 240)
+    with pytest.raises(LedgerError) as caught:
+        services.person_retire(person=person, month=Month(2034, 12))
+    assert (caught.value.code, caught.value.field) == ("after_latest_month", "month")
+    assert "2034-11" in caught.value.message
+    assert services.person_retire(person=person, month=Month(2034, 11)).status == "retired"
+
+
 def test_fw_06_185_months_are_not_enough_in_2030():
     person = _person("19700601", "M", "11")
     paid_months(person, person.hukou_province_id, Month(2010, 1), 185)

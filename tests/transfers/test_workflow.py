@@ -23,11 +23,11 @@ from contributions.services import LedgerError
 from risk import services as risk_services
 from risk.detectors import _transfer_step_overdue
 from risk.models import BackPaymentEvidence, RiskFlag, RiskRule
-from risk.registry import BatchContext
+from risk.registry import REGISTRY, BatchContext
 from tests.factories import paid_months
 from transfers import services as transfers
 from transfers.models import Transfer
-from transfers.selectors import deadline_after
+from transfers.selectors import deadline_after, information_sheet
 
 pytestmark = pytest.mark.django_db
 
@@ -255,6 +255,32 @@ def test_a_lump_with_its_evidence_moves(mover):
 def test_tr_12_35_months_move_without_evidence(mover):
     _lump_back_payment(mover, 35)
     assert _through_send(mover).sheet["non_transferable"] == []
+
+
+@pytest.mark.parametrize(
+    ("months", "evidence", "lump_months"),
+    [(35, False, 36), (36, False, 36), (36, True, 36), (29, False, 30), (30, False, 30)],
+)
+def test_rk_09_and_the_information_sheet_agree_on_what_stays_behind(
+    mover, months, evidence, lump_months
+):
+    """TR-12 in the transfer and RK-09 in screening read one parameter and agree."""
+    batch = _lump_back_payment(mover, months)
+    if evidence:
+        BackPaymentEvidence.objects.create(
+            person=mover, batch=batch, kind="legal_document", document_date=date(2009, 6, 1)
+        )
+    hits = REGISTRY["RK-09"].batch(
+        BatchContext(
+            first_person_id=mover.pk,
+            last_person_id=mover.pk,
+            province=None,
+            parameters={"lump_months": lump_months},
+            as_of=date(2026, 1, 1),
+        )
+    )
+    sheet = information_sheet(person_id=mover.pk, province=HENAN, lump_months=lump_months)
+    assert bool(hits) == bool(sheet.non_transferable) == (months >= lump_months and not evidence)
 
 
 # --- RK-16, RK-18, RK-23 in process ------------------------------------------------------------
