@@ -604,19 +604,26 @@ def contribution_batch_post(
             {persons[v.id_number] for v in valid if v.id_number in persons},
             {v.month.first_day() for v in valid},
         )
-        known, unknown = [], []
+        known, unknown, warnings = [], [], []
         for v in valid:
             person_id = persons.get(v.id_number)
             if person_id is None:
                 unknown.append(v)
-            elif (person_id, v.month.first_day(), v.employer_id) in live:
+                continue
+            if (person_id, v.month.first_day(), v.employer_id) in live:
                 errors.append(
                     RowError(v.index, "month", "duplicate_in_ledger", f"{v.month} already posted")
                 )
-            elif blocking := _contribution_blocks(v, facts[v.id_number], province, settings):
-                errors.append(RowError(v.index, "month", blocking.code, blocking.message))
-            else:
-                known.append((person_id, v))
+                continue
+            findings = _contribution_findings(v, facts[v.id_number], settings)
+            if blocking := risk_services.inprocess_blocking(findings, settings):
+                errors.append(RowError(v.index, "month", blocking[0].code, blocking[0].message))
+                continue
+            known.append((person_id, v))
+            warnings += [
+                risk_services.InProcessWarning(finding, province, person_id, f"person:{person_id}")
+                for finding in findings
+            ]
         errors.sort(key=lambda e: e.index)
         if errors and not accept_partial:
             raise BatchRejected(errors)
@@ -639,6 +646,8 @@ def contribution_batch_post(
             ) as copy:
                 for v in unknown:
                     copy.write_row(_suspense_values(province, v, batch.id, entry.id, now))
+        # The warnings of the rows posted, filed together: a query per warned rule.
+        risk_services.inprocess_file(warnings)
     return BatchResult(
         batch=batch,
         posted=len(known),
@@ -648,22 +657,18 @@ def contribution_batch_post(
     )
 
 
-def _contribution_blocks(
-    v: _ValidRow, fact: tuple, province: str, settings: dict[str, RuleSetting]
-) -> Finding | None:
-    """The first in-process risk finding that stops this row (RK-03, RK-20), if any."""
-    person_id, birth_date, retired_on, died_on = fact
-    findings = risk_checks.contribution_checks(
+def _contribution_findings(
+    v: _ValidRow, fact: tuple, settings: dict[str, RuleSetting]
+) -> list[Finding]:
+    """The in-process risk findings of one row (RK-03, RK-20)."""
+    _, birth_date, retired_on, died_on = fact
+    return risk_checks.contribution_checks(
         month=v.month,
         birth_date=birth_date,
         retired_on=retired_on,
         died_on=died_on,
         settings=settings,
     )
-    blocking = risk_services.inprocess_settle(
-        findings=findings, settings=settings, province=province, person_id=person_id
-    )
-    return blocking[0] if blocking else None
 
 
 def _record_values(

@@ -2,6 +2,7 @@
 
 import json
 import time
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -339,6 +340,47 @@ def rule_settings(codes: list[str]) -> dict[str, RuleSetting]:
     return settings
 
 
+def inprocess_blocking(findings: list[Finding], settings: dict[str, RuleSetting]) -> list[Finding]:
+    """The findings whose rule blocks the action (the others are warnings)."""
+    return [f for f in findings if settings[f.code].severity == RiskRule.Severity.BLOCK]
+
+
+@dataclass(frozen=True)
+class InProcessWarning:
+    """An in-process finding that lets the action through and files a flag about `subject`."""
+
+    finding: Finding
+    province: str
+    person_id: int | None
+    subject: str
+
+
+def inprocess_file(warnings: list[InProcessWarning]) -> None:
+    """File a flag for each warning: one INSERT per rule, whatever the number of warnings."""
+    if not warnings:
+        return
+    codes = {warning.finding.code for warning in warnings}
+    rules = RiskRule.objects.in_bulk(codes)
+    if len(rules) < len(codes):  # a rule declared since the last migrate
+        rules_sync()
+        rules = RiskRule.objects.in_bulk(codes)
+    for code in sorted(codes):
+        flags_file(
+            rule=rules[code],
+            hits=[
+                Hit(
+                    province=warning.province,
+                    subject=warning.subject,
+                    person_id=warning.person_id,
+                    period=warning.finding.period,
+                    evidence={"message": warning.finding.message, "stage": "in_process"},
+                )
+                for warning in warnings
+                if warning.finding.code == code
+            ],
+        )
+
+
 def inprocess_settle(
     *,
     findings: list[Finding],
@@ -351,21 +393,12 @@ def inprocess_settle(
 
     The flags are about the person unless another `subject` is named (e.g. a transfer).
     """
-    blocking = [f for f in findings if settings[f.code].severity == RiskRule.Severity.BLOCK]
-    warnings = [f for f in findings if f not in blocking]
-    if warnings:
-        rules_sync()
-        for finding in warnings:
-            flags_file(
-                rule=RiskRule.objects.get(pk=finding.code),
-                hits=[
-                    Hit(
-                        province=province,
-                        subject=subject or f"person:{person_id}",
-                        person_id=person_id,
-                        period=finding.period,
-                        evidence={"message": finding.message, "stage": "in_process"},
-                    )
-                ],
-            )
+    blocking = inprocess_blocking(findings, settings)
+    inprocess_file(
+        [
+            InProcessWarning(finding, province, person_id, subject or f"person:{person_id}")
+            for finding in findings
+            if finding not in blocking
+        ]
+    )
     return blocking

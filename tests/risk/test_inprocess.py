@@ -243,3 +243,37 @@ def test_a_return_to_a_province_of_an_earlier_normal_relationship_needs_no_tempo
     services.enrolment_open(
         person=person, province="31", scheme="flexible", start_month=Month(2024, 6)
     )
+
+
+# --- in-process warnings in bulk ------------------------------------------------------------
+
+
+def _youngsters(count: int) -> list[InsuredPerson]:
+    """Persons born in 2010: every month of 2024 is before they turn 16 (RK-20)."""
+    return [_person(f"2010{1 + i // 28:02d}{1 + i % 28:02d}", "M", "11") for i in range(count)]
+
+
+def _queries_to_post(persons: list[InsuredPerson], months: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = [
+        ContributionRow(person.id_number, str(Month(2024, 1) + m), "flexible", Decimal("8000"))
+        for person in persons
+        for m in range(months)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        result = services.contribution_batch_post(province="11", rows=rows, source="test")
+    assert result.posted == len(rows)
+    return len(queries)
+
+
+def test_posting_costs_the_same_queries_whatever_the_number_of_warnings():
+    """RK-20 at warn: 10 rows and 1,000 rows, every one warned, cost the same queries."""
+    RiskRule.objects.filter(code="RK-20").update(severity="warn")
+    persons = _youngsters(84)
+    small = _queries_to_post(persons[:1], 10)
+    large = _queries_to_post(persons[1:], 12)  # 83 × 12 = 996 rows
+    assert small == large
+    # One flag per person and year, however many of its months warned.
+    assert RiskFlag.objects.filter(rule="RK-20").count() == 84
