@@ -216,7 +216,8 @@ def enrolment_open(
 ) -> tuple[Enrolment, bool]:
     """Open an insurance relationship (参保关系) of a person in a province; returns
     (enrolment, created). Opening the same relationship again (person, province, employer,
-    start month, still active) returns the first one.
+    start month, still active) returns the first one. Takes the person's row lock, so
+    openings for one person queue and RK-01 sees the one before.
 
     The start month is at most next month (增员 is reported ahead by one month at most). The
     agency is the employer's unless named. In-process risk rules: RK-01 (another active
@@ -585,12 +586,7 @@ def contribution_batch_post(
     valid, errors = _validate_rows(province, rows, today)
     errors += parse_errors
     with transaction.atomic():
-        # One batch per province at a time: the duplicate check below must see every
-        # earlier batch of this province.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtext('contributions:' || %s))", [province]
-            )
+        _lock_province_contributions(province)
         facts = {
             row[0]: row[1:]
             for row in InsuredPerson.objects.filter(
@@ -655,6 +651,16 @@ def contribution_batch_post(
         rejected=errors,
         journal_entry=entry,
     )
+
+
+def _lock_province_contributions(province: str) -> None:
+    """Take the province's contribution lock until the transaction ends.
+
+    Every write of contribution records of a province (a batch, a reinstatement) takes it,
+    so a duplicate check sees every earlier write of the province.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('contributions:' || %s))", [province])
 
 
 def _contribution_findings(
@@ -828,9 +834,14 @@ def contribution_reverse(
 def suspense_reinstate(
     *, item: SuspenseItem, person: InsuredPerson, posted_by: User | None = None
 ) -> ContributionRecord:
-    """Move a suspense item to the person it belongs to (暂收转正), at most once."""
+    """Move a suspense item to the person it belongs to (暂收转正), at most once.
+
+    Takes the item's row lock and the province's contribution lock (as batch posting
+    does), so the duplicate check sees every batch of the province.
+    """
     with transaction.atomic():
         item = SuspenseItem.objects.select_for_update().get(pk=item.pk)
+        _lock_province_contributions(item.province_id)
         if SuspenseReinstatement.objects.filter(item=item).exists():
             raise LedgerError("already_reinstated", "this suspense item was already reinstated")
         if person.id_number != item.id_number:
