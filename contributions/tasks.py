@@ -4,7 +4,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from contributions import accounting
+from contributions import accounting, reconciliation
 
 # Lost connections and the like are worth another try; a business error is not.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
@@ -38,5 +38,5 @@ def post_annual_interest(year: int | None = None) -> dict[str, object]:
 )
 def reconcile_ledger() -> dict[str, int]:
     """Prove the sub-ledger equals the journal's control accounts, province by province."""
-    run = accounting.ledger_reconcile()
+    run = reconciliation.ledger_reconcile()
     return {"run": run.pk, "discrepancies": run.discrepancies}

@@ -1,5 +1,5 @@
-"""What every endpoint of the API shares: problem-details errors (RFC 9457), pagination,
-throttles."""
+"""What every endpoint of the API shares: who may call it, problem-details errors (RFC 9457),
+pagination, throttles."""
 
 import base64
 import re
@@ -7,10 +7,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, pagination, throttling
+from rest_framework import exceptions, pagination, permissions, throttling
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from accounts import scope
+from accounts.authentication import ProvincialSystem
 from portal.problems import PROBLEM_CONTENT_TYPE, problem
 
 
@@ -129,3 +132,39 @@ class CalculationRateThrottle(throttling.AnonRateThrottle):
     """Public calculations, by client address when anonymous."""
 
     scope = "calculations"
+
+
+# --- Who may call -------------------------------------------------------------------------
+
+
+class IsProvinceOrCaseworker(permissions.BasePermission):
+    """Provincial systems and caseworkers (staff with an agency); not insured persons.
+
+    A caseworker reads in their scope; writing needs the permission for it (`write_perm`).
+    """
+
+    message = "This endpoint is for provincial systems and caseworkers."
+    write_perm = "contributions.write_via_api"
+
+    def has_permission(self, request: Request, view) -> bool:
+        user = request.user
+        if isinstance(user, ProvincialSystem):
+            return True
+        if not (user and user.is_authenticated and user.is_staff):
+            return False
+        return request.method in permissions.SAFE_METHODS or user.has_perm(self.write_perm)
+
+
+def write_province(request: Request, requested: str | None) -> str:
+    """The province a write goes to: the key's own, or one in the caseworker's scope."""
+    try:
+        return scope.write_province(request.user, requested)
+    except scope.OutOfScope as refused:
+        if refused.code == "required":
+            raise exceptions.ValidationError({refused.field: [refused.message]}) from None
+        raise exceptions.PermissionDenied(refused.message) from None
+
+
+def principal_user(request: Request):
+    """The signed-in user behind a request; None for a provincial system."""
+    return None if isinstance(request.user, ProvincialSystem) else request.user

@@ -8,6 +8,8 @@ class RiskConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from risk import detectors  # noqa: F401  (declares the rules in the registry)
+
         post_migrate.connect(_sync_rules, sender=self)
 
 

@@ -20,8 +20,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection
 
-from contributions.accounting import CONTROL_TOTALS_SQL, SUBLEDGER_TOTALS_SQL
 from contributions.models import live_sql
+from contributions.reconciliation import CONTROL_TOTALS_SQL, SUBLEDGER_TOTALS_SQL
 from contributions.rules import (
     Month,
     check_id_number,

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from celery import current_app
 from django.db import connection, transaction
 from django.db.models import F, Max, Min, Value
 from django.db.models.functions import Concat
@@ -15,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record
 from contributions.models import InsuredPerson
+from contributions.reconciliation import INDEX_SCAN_COSTS_SQL
 from risk.checks import Finding, RuleSetting
 from risk.models import LIVE_FLAG_STATUSES, RiskFlag, RiskRule, ScreeningRun, ScreeningSlice
 from risk.registry import BatchContext, Hit, RuleSpec, all_rules
@@ -163,9 +165,8 @@ def screening_start(
 
 
 def _enqueue(run_id: int, as_of: str) -> None:
-    from risk.tasks import screening_run_dispatch
-
-    screening_run_dispatch.delay(run_id, as_of)
+    # By name: the tasks call these services, and a module imports only what it calls.
+    current_app.send_task("risk.tasks.screening_run_dispatch", args=[run_id, as_of])
 
 
 def screening_slice_run(*, slice_id: int, as_of: date) -> ScreeningSlice | None:
@@ -176,9 +177,6 @@ def screening_slice_run(*, slice_id: int, as_of: date) -> ScreeningSlice | None:
     commits together with its `is_done` mark, so a slice that crashed left nothing behind
     and a slice that finished is not done again.
     """
-    # The ledger's accounting imports the ledger services, which import this module.
-    from contributions.accounting import INDEX_SCAN_COSTS_SQL
-
     started = time.monotonic()
     # Marked running in a short transaction of its own: inside the slice's, the run's row
     # would stay locked until the slice commits, and the slices beside it would queue.

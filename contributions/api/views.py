@@ -13,7 +13,7 @@ from django.db.models import QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, permissions, status
+from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,36 +34,8 @@ from contributions.models import (
     JournalLine,
 )
 from contributions.services import BatchRejected, LedgerError
-from portal.api import problem
+from portal.api import IsProvinceOrCaseworker, principal_user, problem, write_province
 from portal.parsers import parse_json, read_json_body
-
-
-class IsProvinceOrCaseworker(permissions.BasePermission):
-    """Provincial systems and caseworkers (staff with an agency); not insured persons.
-
-    A caseworker reads in their scope; writing needs the permission for it (`write_perm`).
-    """
-
-    message = "This endpoint is for provincial systems and caseworkers."
-    write_perm = "contributions.write_via_api"
-
-    def has_permission(self, request: Request, view) -> bool:
-        user = request.user
-        if isinstance(user, ProvincialSystem):
-            return True
-        if not (user and user.is_authenticated and user.is_staff):
-            return False
-        return request.method in permissions.SAFE_METHODS or user.has_perm(self.write_perm)
-
-
-def write_province(request: Request, requested: str | None) -> str:
-    """The province a write goes to: the key's own, or one in the caseworker's scope."""
-    try:
-        return scope.write_province(request.user, requested)
-    except scope.OutOfScope as refused:
-        if refused.code == "required":
-            raise exceptions.ValidationError({refused.field: [refused.message]}) from None
-        raise exceptions.PermissionDenied(refused.message) from None
 
 
 def _person_in_scope(request: Request, id_number: str) -> InsuredPerson:
@@ -515,11 +487,6 @@ def _batch_payload(payload) -> tuple[list, bool]:
     if mode not in ("all_or_nothing", "accept_valid"):
         raise exceptions.ValidationError({"mode": ["Use all_or_nothing or accept_valid."]})
     return rows, mode == "accept_valid"
-
-
-def principal_user(request: Request):
-    """The signed-in user behind a request; None for a provincial system."""
-    return None if isinstance(request.user, ProvincialSystem) else request.user
 
 
 class ContributionBatchDetailView(APIView):

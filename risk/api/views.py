@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from accounts import scope
 from contributions.api.filters import TimestampFilter
-from contributions.api.views import IsProvinceOrCaseworker, principal_user, write_province
+from portal.api import IsProvinceOrCaseworker, principal_user, write_province
 from risk import services
 from risk.models import RiskFlag, ScreeningRun
 

@@ -8,7 +8,7 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contributions import accounting, services
+from contributions import reconciliation, services
 from contributions.models import JournalLine
 from contributions.services import BatchRejected, ContributionRow
 
@@ -43,4 +43,4 @@ def test_any_batch_leaves_every_province_balanced_and_reconciled(batch, accept_p
         assert rejected.errors
     per_entry = JournalLine.objects.values("entry", "province").annotate(total=Sum("amount"))
     assert all(row["total"] == Decimal("0.00") for row in per_entry)
-    assert accounting.ledger_reconcile().discrepancies == 0
+    assert reconciliation.ledger_reconcile().discrepancies == 0

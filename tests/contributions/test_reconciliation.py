@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from contributions import accounting, services
+from contributions import accounting, reconciliation, services
 from contributions.models import ContributionRecord, InsuredPerson, SuspenseItem
 from contributions.services import ContributionRow
 
@@ -42,7 +42,7 @@ def busy_ledger():
 
 
 def test_a_ledger_posted_through_the_services_reconciles_to_zero(busy_ledger):
-    run = accounting.ledger_reconcile()
+    run = reconciliation.ledger_reconcile()
     assert run.discrepancies == 0
     results = list(run.results.all())
     assert len({r.province_id for r in results}) > 10
@@ -63,7 +63,7 @@ def test_a_row_written_around_the_services_is_detected(busy_ledger):
         account_part=Decimal("400.00"),
         kind="regular",
     )
-    run = accounting.ledger_reconcile()
+    run = reconciliation.ledger_reconcile()
     assert run.discrepancies == 1
     [found] = run.results.exclude(difference=0)
     assert (found.province_id, found.account, found.difference) == (

@@ -9,7 +9,7 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contributions.accounting import interest_post_year, ledger_reconcile
+from contributions.accounting import interest_post_year
 from contributions.models import (
     ContributionBatch,
     ContributionRecord,
@@ -17,6 +17,7 @@ from contributions.models import (
     JournalLine,
     PersonalAccountEntry,
 )
+from contributions.reconciliation import ledger_reconcile
 from contributions.rules import Month
 from contributions.selectors import account_balance
 from contributions.services import LedgerError
