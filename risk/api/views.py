@@ -8,8 +8,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import scope
-from contributions.api.filters import TimestampFilter
 from portal.api import IsProvinceOrCaseworker, principal_user, write_province
+from portal.filters import TimestampFilter
 from risk import services
 from risk.models import RiskFlag, ScreeningRun
 

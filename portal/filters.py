@@ -1,0 +1,57 @@
+"""Filter fields every API list shares: months and timestamps.
+
+Values are validated by form fields, so a bad value is a 400 naming the parameter.
+"""
+
+import datetime
+
+import django_filters
+from django import forms
+
+from contributions.rules import Month
+
+EARLIEST_TIMESTAMP = datetime.datetime(1990, 1, 1, tzinfo=datetime.UTC)
+
+
+class MonthFormField(forms.CharField):
+    """A "YYYY-MM" month, cleaned to the first day of the month."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        try:
+            return Month.parse(value).first_day()
+        except ValueError as error:
+            # Through params: django-filter formats every message with %, and the
+            # message quotes the caller's text.
+            raise forms.ValidationError(
+                "%(reason)s", code="invalid", params={"reason": str(error)}
+            ) from None
+
+
+class TimestampFormField(forms.DateTimeField):
+    """An ISO 8601 timestamp (China time when no offset is given), in UTC; implausible
+    values are refused."""
+
+    def strptime(self, value, format):
+        return datetime.datetime.fromisoformat(value)
+
+    def to_python(self, value):
+        stamp = super().to_python(value)
+        if stamp is None:
+            return None
+        if abs(stamp.utcoffset()) > datetime.timedelta(hours=14):
+            raise forms.ValidationError("The time zone offset is out of range.")
+        stamp = stamp.astimezone(datetime.UTC)
+        if stamp < EARLIEST_TIMESTAMP:
+            raise forms.ValidationError("The ledger has nothing that old.")
+        return stamp
+
+
+class MonthFilter(django_filters.Filter):
+    field_class = MonthFormField
+
+
+class TimestampFilter(django_filters.Filter):
+    field_class = TimestampFormField
