@@ -161,8 +161,8 @@ def idempotent_write(
 
     The answer is stored in the same transaction as the write, so a replay can never see an
     answer whose write was rolled back, nor a write without its answer. `work` returns
-    (status, JSON body) and must keep its own writes in a nested atomic block if it may
-    refuse them (its answer is still stored).
+    (status, JSON body). Only a success is stored: a refusal (4xx) has written nothing, and
+    its key stays free for the corrected request.
     """
     body_hash = hashlib.sha256(body).hexdigest()
     with transaction.atomic():
@@ -180,6 +180,9 @@ def idempotent_write(
                 )
             return IdempotentAnswer(earlier.status_code, earlier.response, replayed=True)
         status_code, answer = work()
+        if status_code >= 400:
+            # A refusal binds nothing: the corrected request may come with the same key.
+            return IdempotentAnswer(status_code, answer, replayed=False)
         IdempotentRequest.objects.create(
             principal=principal,
             key=key,

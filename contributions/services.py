@@ -522,7 +522,8 @@ def _validate_rows(
                 splits[split_key] = exc
         split = splits[split_key]
         if isinstance(split, rules.BaseOutOfBand):
-            errors.append(RowError(index, "amount_base", split.code, str(split)))
+            # Named as the channel's field: the declared wage or base (wage_or_base).
+            errors.append(RowError(index, "wage_or_base", split.code, str(split)))
             continue
         key = (id_number, month, employer_id)
         if key in seen:

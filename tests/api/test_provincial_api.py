@@ -168,6 +168,16 @@ def test_the_same_key_with_another_body_is_a_conflict(li, shanghai_system):
     assert ContributionRecord.objects.count() == 1
 
 
+def test_a_refused_batch_leaves_its_key_for_the_corrected_retry(li, shanghai_system):
+    refused = _post_batch(shanghai_system, [_row("2025-13")], key="retry-1")
+    assert refused.status_code == 422
+    corrected = _post_batch(shanghai_system, [_row("2025-01")], key="retry-1")
+    assert corrected.status_code == 201
+    replay = _post_batch(shanghai_system, [_row("2025-01")], key="retry-1")
+    assert (replay.status_code, replay["Idempotent-Replayed"]) == (201, "true")
+    assert ContributionRecord.objects.count() == 1
+
+
 def test_a_rejected_batch_names_each_bad_row_and_writes_nothing(li, shanghai_system):
     response = _post_batch(
         shanghai_system,
@@ -186,7 +196,7 @@ def test_a_rejected_batch_names_each_bad_row_and_writes_nothing(li, shanghai_sys
         (1, "wage_or_base", "invalid"),
         (2, "month", "month_invalid"),
         (3, "province", "province_mismatch"),
-        (4, "amount_base", "base_out_of_band"),
+        (4, "wage_or_base", "base_out_of_band"),
     }
     assert not ContributionRecord.objects.exists()
 

@@ -111,7 +111,7 @@ def test_a_flexible_base_below_the_floor_rejects_the_whole_batch(li):
             source="test",
         )
     [error] = caught.value.errors
-    assert (error.index, error.field, error.code) == (1, "amount_base", "base_out_of_band")
+    assert (error.index, error.field, error.code) == (1, "wage_or_base", "base_out_of_band")
     assert not ContributionRecord.objects.exists()
     assert not JournalLine.objects.exists()
 
