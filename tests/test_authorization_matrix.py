@@ -296,6 +296,7 @@ API_ROUTES = {
     "api-risk-flags": "list",
     "api-risk-screenings": "province-write",
     "api-risk-screening": "run",
+    "api-policy": "public",
     "api-schema": "public",
     "api-docs": "public",
     "api-redoc": "public",

@@ -8,6 +8,7 @@ from contributions.models import (
     Employer,
     Enrolment,
     InsuredPerson,
+    ProvincePolicy,
     RetirementCategory,
     Scheme,
 )
@@ -174,3 +175,27 @@ class BatchOutput(serializers.Serializer):
     source = serializers.CharField()
     row_count = serializers.IntegerField()
     received_at = serializers.DateTimeField()
+
+
+class PolicyOutput(serializers.ModelSerializer):
+    """A province's figures for one contribution year: the band a row's base must meet
+    (flexible) or is clamped into (employees), and the rates that split it."""
+
+    province = serializers.CharField(source="province_id")
+
+    class Meta:
+        model = ProvincePolicy
+        fields = [
+            "province",
+            "year",
+            "average_wage",
+            "contribution_floor",
+            "contribution_ceiling",
+            "employer_rate",
+            "employee_rate",
+            "flexible_total_rate",
+            "flexible_account_rate",
+            "pension_base",
+            "is_approximate",
+            "source",
+        ]

@@ -35,5 +35,6 @@ urlpatterns = [
         views.ContributionBatchDetailView.as_view(),
         name="api-contribution-batch",
     ),
+    path("policies/<str:province>/<int:year>/", views.PolicyView.as_view(), name="api-policy"),
     path("journal/balances/", views.JournalBalanceView.as_view(), name="api-journal-balances"),
 ]

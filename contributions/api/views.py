@@ -13,7 +13,7 @@ from django.db.models import QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import exceptions, generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,9 +32,16 @@ from contributions.models import (
     Enrolment,
     InsuredPerson,
     JournalLine,
+    ProvincePolicy,
 )
 from contributions.services import BatchRejected, LedgerError
-from portal.api import IsProvinceOrCaseworker, principal_user, problem, write_province
+from portal.api import (
+    CalculationRateThrottle,
+    IsProvinceOrCaseworker,
+    principal_user,
+    problem,
+    write_province,
+)
 from portal.parsers import parse_json, read_json_body
 
 
@@ -499,6 +506,23 @@ class ContributionBatchDetailView(APIView):
         batches = scope.province_rows(request.user, ContributionBatch.objects.all())
         return Response(
             serializers.BatchOutput(get_object_or_404(batches, public_id=batch_id)).data
+        )
+
+
+# --- Policy -------------------------------------------------------------------------------
+
+
+class PolicyView(generics.RetrieveAPIView):
+    """A province's policy of a contribution year (省级政策参数): band and rates. Public."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [CalculationRateThrottle]
+    serializer_class = serializers.PolicyOutput
+
+    def get_object(self) -> ProvincePolicy:
+        return get_object_or_404(
+            ProvincePolicy, province_id=self.kwargs["province"], year=self.kwargs["year"]
         )
 
 

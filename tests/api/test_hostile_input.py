@@ -181,7 +181,8 @@ def test_unmatched_api_paths_and_methods_answer_json(shanghai_system):
 def _api_routes() -> list[str]:
     """Every route under /api/ as a path with sample values in place of its parameters."""
     samples = {"id_number": LI, "pk": "1", "batch_id": "00000000-0000-0000-0000-000000000000",
-               "run_id": "00000000-0000-0000-0000-000000000000"}  # fmt: skip
+               "run_id": "00000000-0000-0000-0000-000000000000", "province": "31",
+               "year": "2025"}  # fmt: skip
     routes = []
 
     def walk(patterns, prefix: str) -> None:

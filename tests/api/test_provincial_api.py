@@ -1,6 +1,7 @@
 """The provincial API: who may read and write what, idempotent batches, error shapes."""
 
 import json
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -406,3 +407,10 @@ def test_the_last_use_of_a_key_is_recorded(shanghai_system):
     assert ApiKey.objects.get().last_used_at is None
     shanghai_system.get("/api/v1/contributions/")
     assert ApiKey.objects.get().last_used_at is not None
+
+
+def test_a_provinces_policy_of_a_year_is_public(client):
+    body = client.get("/api/v1/policies/31/2025/").json()
+    assert body["province"] == "31" and body["year"] == 2025
+    assert Decimal(body["contribution_floor"]) < Decimal(body["contribution_ceiling"])
+    assert client.get("/api/v1/policies/31/1900/").status_code == 404
