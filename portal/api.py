@@ -21,7 +21,11 @@ def _field_errors(details: Any, field: str = "") -> list[dict[str, str]]:
     """Flatten DRF's nested error details into [{field, code, message}]."""
     if isinstance(details, dict):
         if set(details) == {"message", "code"}:
-            return [{"field": field or "non_field_errors", **details}]
+            # A form field's error may come without a code (django-filter passes None on).
+            code = details["code"] or "invalid"
+            return [
+                {"field": field or "non_field_errors", "code": code, "message": details["message"]}
+            ]
         return [
             error
             for key, value in details.items()

@@ -7,6 +7,7 @@ import datetime
 
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 
 from contributions.rules import Month
 
@@ -49,9 +50,11 @@ class TimestampFormField(forms.DateTimeField):
         return stamp
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"})
 class MonthFilter(django_filters.Filter):
     field_class = MonthFormField
 
 
+@extend_schema_field({"type": "string", "format": "date-time"})
 class TimestampFilter(django_filters.Filter):
     field_class = TimestampFormField

@@ -53,6 +53,79 @@ TEXT_FIELDS = [
 ]
 
 
+def row_schema() -> dict[str, Any]:
+    """The OpenAPI schema of one row, made from what `parse_row` enforces."""
+    lengths = {field: max_length for field, max_length, _ in TEXT_FIELDS}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [field for field, _, required in TEXT_FIELDS if required] + ["wage_or_base"],
+        "properties": {
+            "id_number": {
+                "type": "string",
+                "maxLength": lengths["id_number"],
+                "pattern": "^[0-9]{17}[0-9Xx]$",
+                "description": "公民身份号码 (GB 11643): 17 digits and a check character, "
+                "ISO 7064 MOD 11-2 (X for 10). A number the ledger does not know is held "
+                "in suspense.",
+            },
+            "name": {"type": "string", "maxLength": lengths["name"]},
+            "month": {
+                "type": "string",
+                "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$",
+                "description": "YYYY-MM, not in the future; the province's policy of that "
+                "year must exist (GET /api/v1/policies/{province}/{year}/).",
+            },
+            "scheme": {"type": "string", "enum": sorted(SCHEMES)},
+            "employer_uscc": {
+                "type": "string",
+                "maxLength": lengths["employer_uscc"],
+                "description": "Unified social credit code (GB 32100) of an employer the "
+                "province registered; employees only.",
+            },
+            "kind": {"type": "string", "enum": sorted(POSTABLE_KINDS), "default": "regular"},
+            "wage_or_base": {
+                "anyOf": [
+                    {"type": "string", "pattern": "^[0-9]{1,9}(\\.[0-9]{1,2})?$"},
+                    {"type": "number", "minimum": 0.01, "maximum": 999999999.99},
+                ],
+                "description": "Yuan, at most two decimals, above 0 and below 1,000,000,000, "
+                "as a string or a JSON number (read as a decimal, never a float). Employees: "
+                "the declared wage, clamped into the band; flexible: the chosen base, which "
+                "must lie in the band.",
+            },
+            "paid_on": {"type": "string", "format": "date"},
+            "temporary_account": {"type": "boolean", "default": False},
+            "province": {
+                "type": "string",
+                "pattern": "^[0-9]{2}$",
+                "description": "If given, the batch's own province.",
+            },
+        },
+    }
+
+
+def batch_schema(max_rows: int) -> dict[str, Any]:
+    """The OpenAPI schema of a batch body: a mode and up to `max_rows` rows."""
+    return {
+        "type": "object",
+        "required": ["rows"],
+        "properties": {
+            "mode": {
+                "type": "string",
+                "enum": list(BATCH_MODES),
+                "default": BATCH_MODES[0],
+                "description": "all_or_nothing: any refused row refuses the batch (422). "
+                "accept_valid: the valid rows are posted and the refused ones listed.",
+            },
+            "rows": {"type": "array", "minItems": 1, "maxItems": max_rows, "items": row_schema()},
+        },
+    }
+
+
+BATCH_MODES = ("all_or_nothing", "accept_valid")
+
+
 def _field(row: dict, field: str, *, max_length: int, required: bool) -> str:
     value = row.get(field)
     if value is None:
