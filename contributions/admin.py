@@ -92,7 +92,7 @@ class InsuredPersonAdmin(ScopedAdmin):
         "status",
         "retired_on",
         "died_on",
-        "retired_into",
+        "merged_into",
         "created_at",
         "updated_at",
     ]

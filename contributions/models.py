@@ -169,7 +169,7 @@ class InsuredPerson(models.Model):
         help_text="How the retirement was approved; special routes may retire earlier.",
     )
     died_on = models.DateField(null=True, blank=True)
-    retired_into = models.ForeignKey(
+    merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
         null=True,
@@ -200,7 +200,7 @@ class InsuredPerson(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                name="person_not_merged_into_itself", condition=~Q(retired_into=F("pk"))
+                name="person_not_merged_into_itself", condition=~Q(merged_into=F("pk"))
             ),
         ]
         indexes = [models.Index(fields=["name"], name="person_name_idx")]

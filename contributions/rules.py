@@ -11,7 +11,7 @@ to fen (0.01) with ROUND_HALF_UP; a total is the sum of its rounded components.
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Final, Literal
@@ -686,9 +686,7 @@ def _id_warnings(number: str, birth: date | None, *, province_known: bool) -> li
     return warnings
 
 
-def check_id_number(
-    value: str, *, today: date | None = None, with_warnings: bool = True
-) -> IdNumberCheck:
+def check_id_number(value: str, *, today: date, with_warnings: bool = True) -> IdNumberCheck:
     """Validate an 18-digit resident ID number and derive birth date, sex and province (§8.3).
 
     Every applicable error is reported, so a number can fail on both date and province.
@@ -699,8 +697,6 @@ def check_id_number(
     if not _ID_PATTERN.fullmatch(number):
         message = "an ID number is 17 digits followed by a digit or X"
         return IdNumberCheck(number=number, errors=[IdNumberIssue("format", message)])
-    if today is None:
-        today = datetime.now(CHINA_TIME).date()
     birth = _birth_date(number)
     province_errors = _province_errors(number)
     return IdNumberCheck(

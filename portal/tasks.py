@@ -9,7 +9,8 @@ from django.core.cache import cache
 
 @shared_task
 def heartbeat() -> str:
-    """Record that a worker ran a scheduled task; /readyz and operators read it."""
+    """Record that a worker ran a scheduled task (cache key `worker-heartbeat`), for
+    operators; /readyz pings the workers instead."""
     stamp = f"{socket.gethostname()}:{os.getpid()}"
     cache.set("worker-heartbeat", stamp, timeout=3600)
     return stamp

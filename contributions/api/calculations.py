@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import path
+from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
@@ -758,7 +759,7 @@ class IdNumberView(CalculationView):
     output_serializer = IdNumberResultSerializer
 
     def calculate(self, data: dict[str, Any]) -> Mapping[str, Any]:
-        check = rules.check_id_number(data["id_number"])
+        check = rules.check_id_number(data["id_number"], today=timezone.localdate())
         return {
             "valid": check.valid,
             "id_number": check.number,
