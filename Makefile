@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	PORTAL_ENVIRONMENT=test $(PY) -m mypy
 
 format: $(STAMP)
 	$(PY) -m ruff check --fix .

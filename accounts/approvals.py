@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.utils import timezone
 
 from accounts import scope
 from accounts.models import ChangeRequest, User
+from accounts.scope import Rows
 from accounts.services import audit_record
 from contributions import services as ledger
 from contributions.models import ContributionRecord, InsuredPerson, SuspenseItem
@@ -36,22 +37,22 @@ class KindRule:
 
     model: type[Model]
     permission: str
-    rows: Callable[[User], QuerySet]  # the subjects the user's scope holds
-    run: Callable[[Model, dict, User], Any]  # the service call, on approval
+    rows: Callable[[User], Rows]  # the subjects the user's scope holds
+    run: Callable[[Any, dict[str, Any], User], None]  # the service call, on approval
 
 
-def _reverse(record: ContributionRecord, payload: dict, maker: User) -> None:
+def _reverse(record: ContributionRecord, payload: dict[str, Any], maker: User) -> None:
     ledger.contribution_reverse(record=record, reason=payload["reason"], posted_by=maker)
 
 
-def _reinstate(item: SuspenseItem, payload: dict, maker: User) -> None:
+def _reinstate(item: SuspenseItem, payload: dict[str, Any], maker: User) -> None:
     person = InsuredPerson.objects.filter(id_number=item.id_number).first()
     if person is None:
         raise ledger.LedgerError("unknown_person", "no person with this ID number yet")
     ledger.suspense_reinstate(item=item, person=person, posted_by=maker)
 
 
-def _retire(person: InsuredPerson, payload: dict, maker: User) -> None:
+def _retire(person: InsuredPerson, payload: dict[str, Any], maker: User) -> None:
     ledger.person_retire(
         person=person,
         month=Month.parse(payload["month"]),
@@ -59,14 +60,14 @@ def _retire(person: InsuredPerson, payload: dict, maker: User) -> None:
     )
 
 
-def _change_rule(rule: RiskRule, payload: dict, maker: User) -> None:
+def _change_rule(rule: RiskRule, payload: dict[str, Any], maker: User) -> None:
     try:
         risk_services.rule_change(rule=rule, **payload, by=maker)
     except risk_services.ScreeningError as error:
         raise ledger.LedgerError("invalid_rule_change", str(error)) from None
 
 
-def _national_rules(user: User) -> QuerySet:
+def _national_rules(user: User) -> Rows:
     # Rules are national: a change anywhere changes every province's screening.
     return RiskRule.objects.all() if scope.scope_of(user).is_nation else RiskRule.objects.none()
 
@@ -101,7 +102,7 @@ def _may(user: User, kind: str, pk: Any) -> bool:
 
 
 def change_request(
-    *, kind: str, subject: Model, payload: dict, summary: str, by: User
+    *, kind: str, subject: Model, payload: dict[str, Any], summary: str, by: User
 ) -> ChangeRequest:
     """Ask for a change; it waits for a checker. One pending request per subject."""
     if not _may(by, kind, subject.pk):
@@ -145,7 +146,7 @@ def change_decide(
             raise ApprovalError("You may not decide a change of this record.")
         if not approve and not note.strip():
             raise ApprovalError("Say why the request is refused.")
-        status = ChangeRequest.Status.REFUSED
+        status: str = ChangeRequest.Status.REFUSED
         if approve:
             status, request.outcome = _run(request, subject_pk)
         request.status = status
@@ -164,7 +165,7 @@ def change_decide(
 
 def _run(request: ChangeRequest, subject_pk: str) -> tuple[str, str]:
     rule = KINDS[request.kind]
-    subject = rule.model.objects.get(pk=subject_pk)
+    subject = rule.model._default_manager.get(pk=subject_pk)
     try:
         with transaction.atomic():
             rule.run(subject, request.payload, request.made_by)

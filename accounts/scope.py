@@ -15,6 +15,7 @@ caseworker sees the rows of their persons.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -37,17 +38,14 @@ class OutOfScope(Exception):
 class Scope:
     """What a principal may see.
 
-    `provinces` None is the nation; `agencies` None is whole provinces, otherwise the ids of
-    the agency subtree below provincial level; `person_id` is set for an insured person.
+    The nation; or whole `provinces`; or, below provincial level, the `agencies` of a
+    subtree in its province; or one insured person (`person_id`).
     """
 
-    provinces: frozenset[str] | None
+    provinces: frozenset[str] = frozenset()
+    is_nation: bool = False
     agencies: frozenset[int] | None = None
     person_id: int | None = None
-
-    @property
-    def is_nation(self) -> bool:
-        return self.provinces is None
 
     @property
     def whole_provinces(self) -> bool:
@@ -55,8 +53,11 @@ class Scope:
         return self.agencies is None and self.person_id is None
 
 
-NOTHING = Scope(provinces=frozenset())
-NATION = Scope(provinces=None)
+NOTHING = Scope()
+NATION = Scope(is_nation=True)
+
+# A queryset of any model: the scope applies to rows of every kind.
+Rows = QuerySet[Any]
 
 
 def agency_subtree(agency: Agency) -> frozenset[int]:
@@ -73,9 +74,10 @@ def scope_of(principal: Principal | None) -> Scope:
     """The scope of a caseworker, a provincial system or an insured person (worked out
     once per user object, that is once per request)."""
     if isinstance(principal, User):
-        if "_scope" not in principal.__dict__:
-            principal.__dict__["_scope"] = _scope_of_user(principal)
-        return principal.__dict__["_scope"]
+        cached: Scope | None = principal.__dict__.get("_scope")
+        if cached is None:
+            cached = principal.__dict__["_scope"] = _scope_of_user(principal)
+        return cached
     if isinstance(principal, ProvincialSystem):
         return Scope(provinces=frozenset({principal.province_id}))
     return NOTHING
@@ -88,14 +90,15 @@ def _scope_of_user(principal: User) -> Scope:
         return NATION
     agency = principal.agency if principal.is_staff else None
     if agency is not None:
-        if agency.level == Agency.Level.NATIONAL:
+        province = agency.province_id
+        if agency.level == Agency.Level.NATIONAL or province is None:
             return NATION
         if agency.level == Agency.Level.PROVINCE:
-            return Scope(provinces=frozenset({agency.province_id}))
-        return Scope(provinces=frozenset({agency.province_id}), agencies=agency_subtree(agency))
+            return Scope(provinces=frozenset({province}))
+        return Scope(provinces=frozenset({province}), agencies=agency_subtree(agency))
     person = getattr(principal, "insured_person", None)
     if person is not None:
-        return Scope(provinces=frozenset(), person_id=person.pk)
+        return Scope(person_id=person.pk)
     return NOTHING
 
 
@@ -110,7 +113,7 @@ def provinces(principal: Principal | None) -> set[str] | None:
     return set(scope.provinces) if scope.whole_provinces else set()
 
 
-def persons(principal: Principal | None, queryset: QuerySet | None = None) -> QuerySet:
+def persons(principal: Principal | None, queryset: Rows | None = None) -> Rows:
     """Insured persons a principal may see.
 
     In a province: insured there (enrolled or paid) or with hukou there. Below provincial
@@ -130,9 +133,7 @@ def persons(principal: Principal | None, queryset: QuerySet | None = None) -> Qu
     return queryset.filter(Q(hukou_province__in=scope.provinces) | Exists(enrolled) | Exists(paid))
 
 
-def province_rows(
-    principal: Principal | None, queryset: QuerySet, field: str = "province"
-) -> QuerySet:
+def province_rows(principal: Principal | None, queryset: Rows, field: str = "province") -> Rows:
     """Rows keyed by province that a principal may see: whole provinces only."""
     seen = provinces(principal)
     if seen is None:
@@ -144,11 +145,11 @@ def province_rows(
 
 def person_rows(
     principal: Principal | None,
-    queryset: QuerySet,
+    queryset: Rows,
     *,
     person_field: str = "person",
     province_fields: tuple[str, ...] = ("province",),
-) -> QuerySet:
+) -> Rows:
     """Rows about one person each (records, account entries, flags, transfers).
 
     Whole provinces see the rows of their provinces (in any of `province_fields`; none
@@ -170,8 +171,8 @@ def person_rows(
 
 
 def agency_rows(
-    principal: Principal | None, queryset: QuerySet, *, agency_field: str = "agency"
-) -> QuerySet:
+    principal: Principal | None, queryset: Rows, *, agency_field: str = "agency"
+) -> Rows:
     """Rows handled by an agency (employers, enrolments): the subtree's, or whole provinces'."""
     scope = scope_of(principal)
     if scope.is_nation:
@@ -183,7 +184,7 @@ def agency_rows(
     return queryset.none()
 
 
-def agencies(principal: Principal | None, queryset: QuerySet | None = None) -> QuerySet:
+def agencies(principal: Principal | None, queryset: Rows | None = None) -> Rows:
     """Agencies a principal may see: its own subtree."""
     queryset = Agency.objects.all() if queryset is None else queryset
     scope = scope_of(principal)
@@ -196,7 +197,7 @@ def agencies(principal: Principal | None, queryset: QuerySet | None = None) -> Q
     return queryset.none()
 
 
-def users(principal: Principal | None, queryset: QuerySet | None = None) -> QuerySet:
+def users(principal: Principal | None, queryset: Rows | None = None) -> Rows:
     """Staff users a principal may see: those of the agencies it sees."""
     queryset = User.objects.all() if queryset is None else queryset
     if scope_of(principal).is_nation:
@@ -219,7 +220,7 @@ class RowRule:
     province_fields: tuple[str, ...] = ("province",)
 
 
-def rows(principal: Principal | None, queryset: QuerySet, rule: RowRule) -> QuerySet:
+def rows(principal: Principal | None, queryset: Rows, rule: RowRule) -> Rows:
     """The rows of `queryset` a principal may see under `rule`."""
     if rule.kind == "reference":
         return queryset if scope_of(principal) != NOTHING else queryset.none()

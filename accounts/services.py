@@ -32,8 +32,9 @@ def access_record(
 ) -> None:
     """Record that a caseworker or a provincial system read persons (every read, never the
     persons' data): who, their agency, when, through what and why."""
-    client = principal.client if isinstance(principal, ProvincialSystem) else None
-    user = None if client is not None else principal
+    client, user = (
+        (principal.client, None) if isinstance(principal, ProvincialSystem) else (None, principal)
+    )
     agency_id = user.agency_id if user is not None else None
     AccessLog.objects.bulk_create(
         AccessLog(
@@ -58,7 +59,7 @@ DEFAULT_PURPOSE = {
 
 
 def audit_record(
-    *, actor: Principal | None, action: str, subject: str, detail: dict | None = None
+    *, actor: Principal | None, action: str, subject: str, detail: dict[str, Any] | None = None
 ) -> AuditEvent:
     """Append an event to the audit trail (hash-chained by the database)."""
     return AuditEvent.objects.create(
@@ -76,13 +77,13 @@ class BrokenLink:
 CHAINED_TRAILS = (AccessLog, AuditEvent)
 
 
-def audit_heads() -> dict[str, dict]:
+def audit_heads() -> dict[str, dict[str, Any]]:
     """The last link of each trail (seq and hash): kept outside the database, it shows
     whether rows were removed from the end since."""
-    heads = {}
+    heads: dict[str, dict[str, Any]] = {}
     for model in CHAINED_TRAILS:
         last = model.objects.order_by("-seq").values("seq", "hash").first()
-        heads[model._meta.db_table] = last or {"seq": 0, "hash": ""}
+        heads[model._meta.db_table] = dict(last) if last else {"seq": 0, "hash": ""}
     return heads
 
 

@@ -339,6 +339,18 @@ REFORM_START: Final = Month(2025, 1)
 FLEXIBLE_WINDOW_MONTHS: Final = 36
 
 
+Sex = Literal["M", "F"]
+
+
+def sex_code(value: str) -> Sex:
+    """A sex code read from the ledger or a form: M or F."""
+    if value == "M":
+        return "M"
+    if value == "F":
+        return "F"
+    raise ValueError(f"sex is M or F, not {value!r}")
+
+
 class RetirementCategory(StrEnum):
     """Original statutory age: men 60, women 55 (cadres, flexible), women 50 (workers)."""
 

@@ -82,7 +82,7 @@ def _today() -> date:
 # --- Persons, employers, enrolments ------------------------------------------------------
 
 
-def default_retirement_category(sex: str) -> str:
+def default_retirement_category(sex: rules.Sex) -> str:
     """Men M60; women F50 (workers) until an enrolment or a caseworker says otherwise."""
     return RetirementCategory.M60 if sex == "M" else RetirementCategory.F50
 
@@ -103,7 +103,7 @@ def person_upsert(
     hukou's province reports the move), and the move is recorded.
     """
     check = rules.check_id_number(id_number, today=_today())
-    if not check.valid:
+    if not check.valid or check.birth_date is None or check.sex is None:
         issue = check.errors[0]
         raise LedgerError(f"id_number_{issue.code}", issue.message, field="id_number")
     if not Province.objects.filter(code=hukou_province).exists():
@@ -157,7 +157,7 @@ def person_upsert(
         return person, False
 
 
-def _check_category(category: str, sex: str) -> None:
+def _check_category(category: str, sex: rules.Sex) -> None:
     if category not in RetirementCategory.values:
         raise LedgerError(
             "invalid_category", f"{category} is not M60, F55 or F50", field="retirement_category"
@@ -321,7 +321,7 @@ def person_retire(
             raise LedgerError("not_active", f"the person is {person.status}", field="status")
         _, latest = rules.flexible_window(
             birth_month=rules.Month.from_date(person.birth_date),
-            category=person.retirement_category,
+            category=rules.RetirementCategory(person.retirement_category),
         )
         if month > latest:
             raise LedgerError(
@@ -665,7 +665,7 @@ def _lock_province_contributions(province: str) -> None:
 
 
 def _contribution_findings(
-    v: _ValidRow, fact: tuple, settings: dict[str, RuleSetting]
+    v: _ValidRow, fact: tuple[int, date, date | None, date | None], settings: dict[str, RuleSetting]
 ) -> list[Finding]:
     """The in-process risk findings of one row (RK-03, RK-20)."""
     _, birth_date, retired_on, died_on = fact
@@ -680,7 +680,7 @@ def _contribution_findings(
 
 def _record_values(
     province: str, person_id: int, v: _ValidRow, batch_id: int, now: datetime
-) -> tuple:
+) -> tuple[object, ...]:
     return (
         person_id,
         province,
@@ -702,7 +702,7 @@ def _record_values(
 
 def _suspense_values(
     province: str, v: _ValidRow, batch_id: int, entry_id: int, now: datetime
-) -> tuple:
+) -> tuple[object, ...]:
     return (
         v.id_number,
         v.row.name,

@@ -103,7 +103,7 @@ def enrolment_checks(
         start_month >= TEMPORARY_ACCOUNTS_FROM and not held_normal_relationship_here
     ) and needs_temporary_account(
         birth_month=Month.from_date(birth_date),
-        sex=sex,
+        sex=rules.sex_code(sex),
         hukou_province=hukou_province,
         destination_province=province,
         move_month=start_month,
@@ -134,7 +134,8 @@ def retirement_checks(
     findings = []
     if _on(settings, "RK-12") and not special_route:
         earliest, _ = rules.flexible_window(
-            birth_month=Month.from_date(birth_date), category=category
+            birth_month=Month.from_date(birth_date),
+            category=rules.RetirementCategory(category),
         )
         if requested < earliest:
             findings.append(

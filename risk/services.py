@@ -52,7 +52,7 @@ def rules_sync() -> None:
             rule.save(update_fields=["parameters", "version", "updated_at"])
 
 
-def rule_parameters_check(*, rule: RiskRule, parameters: Any) -> dict:
+def rule_parameters_check(*, rule: RiskRule, parameters: Any) -> dict[str, Any]:
     """The rule's full parameters after this change, or ScreeningError saying what is wrong.
 
     Every parameter is one the rule declares, of its default's type (a whole number, a
@@ -94,7 +94,12 @@ def _parameter_number(default: Any, value: Any) -> Decimal | None:
 
 
 def rule_change(
-    *, rule: RiskRule, severity: str, is_active: bool, parameters: dict, by: User | None = None
+    *,
+    rule: RiskRule,
+    severity: str,
+    is_active: bool,
+    parameters: dict[str, Any],
+    by: User | None = None,
 ) -> RiskRule:
     """Change what a rule does (severity, activity, parameters); the version moves on so
     flags say which values raised them."""
@@ -241,6 +246,8 @@ def _detect(
         parameters=rule.parameters,
         as_of=as_of,
     )
+    if spec.batch is None:  # only rules with a detector get pieces
+        raise ScreeningError(f"{spec.code} has no batch detector")
     return spec.batch(context)
 
 
@@ -281,7 +288,7 @@ def flags_file(*, rule: RiskRule, hits: list[Hit], run: ScreeningRun | None = No
                 "hits": json.dumps(payload, default=str),
             },
         )
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def screening_finish(*, run_id: int) -> ScreeningRun:
@@ -309,7 +316,7 @@ def screening_finish(*, run_id: int) -> ScreeningRun:
 
 def flag_review(*, flag: RiskFlag, status: str, reason: str, by: User) -> RiskFlag:
     """Confirm, dismiss (both with a reason) or resolve a flag; a wrong step is refused."""
-    allowed = {
+    allowed: dict[str, set[str]] = {
         RiskFlag.Status.OPEN: {RiskFlag.Status.CONFIRMED, RiskFlag.Status.DISMISSED},
         RiskFlag.Status.CONFIRMED: {RiskFlag.Status.RESOLVED},
     }

@@ -231,9 +231,16 @@ def transfer_funds_receive(
         )
     with transaction.atomic():
         transfer = _begin_step(transfer, Transfer.Status.SENT, on=on)
+        due, account_amount, sent_on = (
+            transfer.pooling_amount,
+            transfer.account_amount,
+            transfer.sent_on,
+        )
+        if due is None or account_amount is None or sent_on is None:  # set when it was sent
+            raise LedgerError("not_sent", "the transfer carries no sent amounts", field="status")
         settings = risk_services.rule_settings(["RK-18", "RK-23"])
         findings = risk_checks.funds_received_checks(
-            received=pooling_received, expected=transfer.pooling_amount, settings=settings
+            received=pooling_received, expected=due, settings=settings
         )
         risk_enforce(
             findings, settings, transfer.to_province_id, transfer.person_id, _subject(transfer)
@@ -244,19 +251,19 @@ def transfer_funds_receive(
             description=f"transfer in {transfer.public_id}",
             posted_by=by,
             lines=[
-                (target, FundAccount.TRANSFER_CLEARING, transfer.account_amount + pooling_received),
-                (target, FundAccount.ACCOUNT_LIABILITY, -transfer.account_amount),
+                (target, FundAccount.TRANSFER_CLEARING, account_amount + pooling_received),
+                (target, FundAccount.ACCOUNT_LIABILITY, -account_amount),
                 (target, FundAccount.POOLING_FUND, -pooling_received),
             ],
         )
-        if transfer.account_amount:
+        if account_amount:
             PersonalAccountEntry.objects.create(
                 person_id=transfer.person_id,
                 province_id=target,
                 kind=AccountEntryKind.TRANSFER_IN,
-                amount=transfer.account_amount,
+                amount=account_amount,
                 # The sending province credited interest to the end of the sending month.
-                value_date=max(on, (Month.from_date(transfer.sent_on) + 1).first_day()),
+                value_date=max(on, (Month.from_date(sent_on) + 1).first_day()),
                 journal_entry=entry,
             )
         transfer.funds_received_on = on
