@@ -6,7 +6,9 @@ WORKDIR /app
 
 RUN useradd --system --create-home --home-dir /home/portal portal
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
+# The versions CI tested, with their hashes; then the project without resolving again.
+RUN pip install --require-hashes -r requirements.lock
 COPY portal ./portal
 COPY accounts ./accounts
 COPY contributions ./contributions
@@ -14,7 +16,7 @@ COPY transfers ./transfers
 COPY risk ./risk
 COPY templates ./templates
 COPY manage.py ./
-RUN pip install . \
+RUN pip install --no-deps . \
  && PORTAL_ENVIRONMENT=production SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput
 
 USER portal

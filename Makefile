@@ -4,13 +4,22 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean bench bench-ingest bench-risk
+.PHONY: run test lint format clean bench bench-ingest bench-risk lock
 
-$(STAMP): pyproject.toml
+# The versions CI tested: every dependency pinned with its hashes in requirements-dev.lock
+# (made from pyproject.toml's ranges by `make lock`); the project itself on top, editable.
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+## lock: resolve pyproject.toml's ranges again into requirements.lock and requirements-dev.lock
+lock:
+	test -x $(VENV)/lock/bin/pip-compile || ($(PYTHON) -m venv $(VENV)/lock && $(VENV)/lock/bin/pip install --quiet pip-tools)
+	$(VENV)/lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --output-file requirements.lock pyproject.toml
+	$(VENV)/lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --extra dev --output-file requirements-dev.lock pyproject.toml
 
 ## run: the portal with a Celery worker and beat on http://127.0.0.1:8000 (Ctrl-C stops all)
 run: $(STAMP)
