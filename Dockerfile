@@ -14,6 +14,7 @@ COPY accounts ./accounts
 COPY contributions ./contributions
 COPY transfers ./transfers
 COPY risk ./risk
+COPY synthetic ./synthetic
 COPY templates ./templates
 COPY manage.py ./
 RUN pip install --no-deps . \

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "contributions",
     "transfers",
     "risk",
+    "synthetic",
 ]
 
 MIDDLEWARE = [

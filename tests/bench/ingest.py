@@ -50,7 +50,7 @@ def _env(database_url: str) -> dict[str, str]:
 
 def _persons(persons_per_province: int) -> list[tuple[str, str]]:
     """(id number, province) for every person, with valid check digits."""
-    from contributions.nation import id_check_digit
+    from synthetic.nation import id_check_digit
 
     people = []
     for province, county in PROVINCES.items():

@@ -12,10 +12,10 @@ from django.core.management import call_command
 from accounts.models import ChangeRequest, User
 from contributions import services
 from contributions.models import ContributionRecord, DeemedService, InsuredPerson
-from contributions.nation import id_check_digit
 from contributions.rules import Month
 from contributions.services import BatchRejected, ContributionRow, LedgerError
 from risk.models import RiskFlag, RiskRule
+from synthetic.nation import id_check_digit
 from tests.factories import paid_months
 
 pytestmark = pytest.mark.django_db

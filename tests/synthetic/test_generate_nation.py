@@ -28,12 +28,6 @@ from contributions.models import (
     JournalLine,
     ProvincePolicy,
 )
-from contributions.nation import (
-    NATIONAL_DEFAULT_WAGE,
-    id_check_digit,
-    synthetic_policies,
-    uscc_check_character,
-)
 from contributions.rules import (
     ContributionBand,
     Month,
@@ -42,6 +36,7 @@ from contributions.rules import (
     flexible_contribution,
     minimum_contribution_months,
 )
+from synthetic.nation import NATIONAL_DEFAULT_WAGE, synthetic_policies
 
 pytestmark = pytest.mark.django_db
 
@@ -68,18 +63,6 @@ def nation() -> str:
 
 
 # -- pure helpers --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("body", "check"),
-    [("11010519491231002", "X"), ("44052418800101001", "4"), ("32010619850815441", "X")],
-)
-def test_id_check_digit_matches_the_spec_vectors(body, check):
-    assert id_check_digit(body) == check
-
-
-def test_uscc_check_character_matches_a_published_code():
-    assert uscc_check_character("91110000600037341") == "L"
 
 
 def test_a_synthetic_policy_grows_from_the_nearest_known_year():

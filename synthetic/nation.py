@@ -19,6 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import accumulate
 from typing import Final
 
+from stdnum.cn import ric, uscc
+
 from contributions.rules import (
     BandRounding,
     ContributionBand,
@@ -80,25 +82,12 @@ def _short_name(name_zh: str) -> str:
 # Check characters
 # --------------------------------------------------------------------------------------
 
-_ID_WEIGHTS: Final = tuple(2 ** (17 - i) % 11 for i in range(17))
-_USCC_ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS: Final = tuple(3**i % 31 for i in range(17))
 _ORGANISATION_WEIGHTS: Final = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def id_check_digit(body: str) -> str:
-    """Check character of a resident ID number (ISO 7064 MOD 11-2, spec §8.2)."""
-    total = sum(int(digit) * weight for digit, weight in zip(body, _ID_WEIGHTS, strict=True))
-    return "10X98765432"[total % 11]
-
-
-def uscc_check_character(body: str) -> str:
-    """Check character of a unified social credit code (GB 32100-2015, modulus 31)."""
-    total = sum(
-        _USCC_ALPHABET.index(char) * weight
-        for char, weight in zip(body, _USCC_WEIGHTS, strict=True)
-    )
-    return _USCC_ALPHABET[-total % 31]
+    """Check character of a resident ID number, as the ledger validates it (python-stdnum)."""
+    return ric.calc_check_digit(body + "0")
 
 
 def organisation_code_check(body: str) -> str:
@@ -335,7 +324,7 @@ class Nation:
         # 9 = market regulation authority, 1 = enterprise; then the organisation code.
         organisation = f"{self._rng.randrange(10**8):08d}"
         body = f"91{region}{organisation}{organisation_code_check(organisation)}"
-        return body + uscc_check_character(body)
+        return body + uscc.calc_check_digit(body)
 
     # -- persons ----------------------------------------------------------------------
 

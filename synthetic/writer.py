@@ -13,23 +13,23 @@ The same size, seed, as-of month and policy table give the same rows. Timestamps
 derived from the months, never from the clock, and public ids from the seed.
 """
 
-import argparse
-import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from psycopg import Cursor, sql
 
 from accounts.models import Agency, Province
 from contributions.models import FundAccount, InsuredPerson, JournalEntry, ProvincePolicy
-from contributions.nation import (
+from contributions.rules import CHINA_TIME, ContributionBand, Month
+from synthetic.anomalies import plant
+from synthetic.nation import (
     LEDGER_START,
     PROVINCES,
     REGULAR,
@@ -39,7 +39,6 @@ from contributions.nation import (
     span_segments,
     synthetic_policies,
 )
-from contributions.rules import CHINA_TIME, ContributionBand, Month
 
 PERSONS_PER_CHUNK = 2000
 LINES_PER_WRITE = 50_000
@@ -73,79 +72,45 @@ CONTRIBUTION_COLUMNS = (
 )
 
 
-def _month(text: str) -> Month:
-    try:
-        return Month.parse(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from error
+class GenerationRefused(Exception):
+    """The nation cannot be written here: production, a ledger in use, a bad argument."""
 
 
-class Command(BaseCommand):
-    help = "Fill an empty ledger with a deterministic synthetic nation. Not in production."
+@dataclass(frozen=True)
+class Generated:
+    """What `nation_generate` did: the rows it wrote, or the persons it found and kept."""
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--persons", type=int, required=True, help="How many persons.")
-        parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
-        parser.add_argument(
-            "--as-of",
-            type=_month,
-            help="Last month of the ledger, YYYY-MM (default: the current month in China).",
+    counts: dict[str, int] | None
+    existing: int = 0
+    planted: int | None = None
+
+
+def nation_generate(
+    *, persons: int, seed: int, as_of: Month | None, if_empty: bool, anomalies: Path | None
+) -> Generated:
+    """Write a nation into an empty ledger, in one transaction (see the module docstring)."""
+    if settings.ENVIRONMENT == "production":
+        raise GenerationRefused(
+            "generate_nation writes synthetic people and is refused in production."
         )
-        parser.add_argument(
-            "--anomalies",
-            type=Path,
-            help="Also plant known cases for every batch risk rule and write their ground "
-            "truth to this JSON-lines file.",
-        )
-        parser.add_argument(
-            "--if-empty",
-            action="store_true",
-            help="Do nothing (and succeed) when the ledger already has persons.",
-        )
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        if settings.ENVIRONMENT == "production":
-            raise CommandError(
-                "generate_nation writes synthetic people and is refused in production."
+    current = Month.from_date(datetime.now(CHINA_TIME).date())
+    as_of = as_of or current
+    if persons < 1:
+        raise GenerationRefused("--persons must be at least 1.")
+    if not LEDGER_START <= as_of <= current:
+        raise GenerationRefused(f"--as-of must lie between {LEDGER_START} and {current}.")
+    with transaction.atomic():
+        existing = InsuredPerson.objects.count()
+        if existing and if_empty:
+            return Generated(counts=None, existing=existing)
+        if existing:
+            raise GenerationRefused(
+                f"The ledger already has {existing} insured persons; generate_nation only "
+                "fills an empty ledger."
             )
-        started = time.monotonic()
-        current = Month.from_date(datetime.now(CHINA_TIME).date())
-        as_of = options["as_of"] or current
-        if isinstance(as_of, str):  # call_command(as_of="2025-06") skips the parser's type
-            try:
-                as_of = Month.parse(as_of)
-            except ValueError as error:
-                raise CommandError(str(error)) from error
-        persons: int = options["persons"]
-        seed: int = options["seed"]
-        if persons < 1:
-            raise CommandError("--persons must be at least 1.")
-        if not LEDGER_START <= as_of <= current:
-            raise CommandError(f"--as-of must lie between {LEDGER_START} and {current}.")
-
-        with transaction.atomic():
-            existing = InsuredPerson.objects.count()
-            if existing and options["if_empty"]:
-                self.stdout.write(f"The ledger already has {existing} insured persons; kept.")
-                return
-            if existing:
-                raise CommandError(
-                    f"The ledger already has {existing} insured persons; generate_nation only "
-                    "fills an empty ledger."
-                )
-            writer = _NationWriter(persons=persons, seed=seed, as_of=as_of)
-            counts = writer.write()
-            if options["anomalies"]:
-                from risk.anomalies import plant
-
-                planted = plant(path=options["anomalies"], as_of=as_of)
-                self.stdout.write(f"Planted {planted} anomalies; truth in {options['anomalies']}.")
-        self.stdout.write(
-            f"Generated {counts['persons']} persons, {counts['employers']} employers, "
-            f"{counts['enrolments']} enrolments, {counts['deemed_service']} deemed-service rows, "
-            f"{counts['contributions']} contribution rows "
-            f"in {time.monotonic() - started:.1f} s."
-        )
+        counts = _NationWriter(persons=persons, seed=seed, as_of=as_of).write()
+        planted = plant(path=anomalies, as_of=as_of) if anomalies else None
+    return Generated(counts=counts, planted=planted)
 
 
 class _NationWriter:
@@ -160,7 +125,7 @@ class _NationWriter:
         names = dict(Province.objects.values_list("code", "name_zh"))
         missing = sorted(set(PROVINCES) - set(names))
         if missing:
-            raise CommandError(f"Provinces missing from the reference data: {missing}.")
+            raise GenerationRefused(f"Provinces missing from the reference data: {missing}.")
         self.policies = self._policies()
         self.nation = Nation(persons=persons, seed=seed, as_of=as_of, province_names=names)
         self.employer_ids: list[int] = []

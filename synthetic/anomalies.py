@@ -28,10 +28,10 @@ from contributions.models import (
     JournalEntry,
     ProvincePolicy,
 )
-from contributions.nation import id_check_digit
 from contributions.rules import Month
 from contributions.services import journal_post
 from risk.models import BenefitPayment, Certification
+from synthetic.nation import id_check_digit
 from transfers.models import Transfer
 
 CASES_PER_RULE = 3
