@@ -5,5 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("contributions.api.urls")),
     path("calculations/", include("contributions.api.calculations")),
+    path("calculations/", include("transfers.api.calculations")),
     path("risk/", include("risk.api.urls")),
 ]

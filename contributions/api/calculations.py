@@ -1,11 +1,11 @@
-"""Public calculation endpoints (/api/v1/calculations/): the pure rules behind a JSON API.
+"""Public calculations of contributions and pensions (/api/v1/calculations/): the pure
+rules of `contributions.rules` behind a JSON API.
 
-Each view validates its input, calls one rule of `contributions.rules` or `transfers.rules`
-and serializes the result; no rule is computed here. Money travels as strings with exactly
-two decimals, months as "YYYY-MM". A policy parameter a rule needs may be given in the
-request; one that is left out is read from the policy tables (`ProvincePolicy` by province
-and year, `CreditingRate` by year). Anyone may call these endpoints; they are throttled per
-client address.
+Each view validates its input, calls one rule and serializes the result; no rule is
+computed here. Money travels as strings with exactly two decimals, months as "YYYY-MM". A
+policy parameter a rule needs may be given in the request; one that is left out is read
+from the policy tables (`ProvincePolicy` by province and year, `CreditingRate` by year).
+Anyone may call these endpoints; they are throttled per client address.
 """
 
 from collections.abc import Mapping
@@ -14,22 +14,21 @@ from typing import Any
 
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
-from rest_framework.permissions import AllowAny
-from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from contributions import rules
 from contributions.accounting import crediting_rate_for
-from contributions.api.fields import (
+from contributions.services import LedgerError
+from portal.calculations import (
+    POLICY_HELP,
+    CalculationRefused,
+    CalculationView,
+    documented,
+    fill_from_policy,
+    policy_of,
+)
+from portal.fields import (
     CATEGORY_CHOICES,
     DIVISOR_MODES,
     INDEX_DIGITS,
@@ -42,177 +41,6 @@ from contributions.api.fields import (
     ProvinceField,
     RateField,
 )
-from contributions.models import ProvincePolicy
-from contributions.services import LedgerError
-from portal.api import PROBLEM_CONTENT_TYPE, CalculationRateThrottle, problem
-from transfers import rules as transfer_rules
-
-# --------------------------------------------------------------------------------------
-# Policy parameters
-# --------------------------------------------------------------------------------------
-
-POLICY_HELP = (
-    "With `year`: read omitted policy parameters from this province's policy for that year."
-)
-
-
-def _policy(attrs: Mapping[str, Any]) -> ProvincePolicy | None:
-    """The province-year policy named in the request, if any; an unknown one is an error."""
-    province, year = attrs.get("province"), attrs.get("year")
-    if province is None and year is None:
-        return None
-    if province is None or year is None:
-        missing = "province" if province is None else "year"
-        raise serializers.ValidationError(
-            {missing: ErrorDetail("Give province and year together.", code="required")}
-        )
-    policy = ProvincePolicy.objects.filter(province_id=province, year=year).first()
-    if policy is None:
-        raise serializers.ValidationError(
-            {
-                "province": ErrorDetail(
-                    f"There is no policy for province {province} in {year}.", code="no_policy"
-                )
-            }
-        )
-    return policy
-
-
-def _fill_from_policy(
-    attrs: dict[str, Any],
-    policy: ProvincePolicy | None,
-    sources: Mapping[str, str],
-    *,
-    required: frozenset[str],
-) -> None:
-    """Fill each omitted parameter in `sources` (request name → policy field) from the policy.
-
-    A required parameter that is still missing is a field error. An optional one stays out
-    of `attrs`, so the rule applies its own default.
-    """
-    missing: dict[str, ErrorDetail] = {}
-    for name, policy_field in sources.items():
-        if attrs.get(name) is None and policy is not None:
-            value = getattr(policy, policy_field)
-            if value is not None:
-                attrs[name] = value
-        if attrs.get(name) is None and name in required:
-            where = (
-                "the policy has none"
-                if policy is not None
-                else "no province and year were given to read it from"
-            )
-            missing[name] = ErrorDetail(
-                f"This field is required: it was not given, and {where}.", code="required"
-            )
-    if missing:
-        raise serializers.ValidationError(missing)
-
-
-# --------------------------------------------------------------------------------------
-# Shared serializers and the base view
-# --------------------------------------------------------------------------------------
-
-
-class CalculationFieldErrorSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="Dotted path of the field, or non_field_errors.")
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class CalculationProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details, as `portal.api` writes them."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField(required=False)
-    code = serializers.CharField(
-        help_text="invalid for field errors; base_out_of_band for a refused flexible base."
-    )
-    errors = CalculationFieldErrorSerializer(many=True, required=False)
-
-
-class CalculationRefused(Exception):
-    """Valid input that a rule refuses, reported with its own problem code."""
-
-    def __init__(self, *, field: str, code: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.code = code
-        self.message = message
-
-
-class CalculationView(APIView):
-    """A public POST calculation: validate the input, call the rule, serialize the result."""
-
-    # Public: no credentials are read, so no session and no CSRF check either.
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    throttle_classes = [CalculationRateThrottle]
-    input_serializer: type[serializers.Serializer]
-    output_serializer: type[serializers.Serializer]
-
-    def post(self, request: Request) -> Response:
-        serializer = self.input_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            result = self.calculate(serializer.validated_data)
-        except CalculationRefused as exc:
-            error = {"field": exc.field, "code": exc.code, "message": exc.message}
-            body = problem(
-                status=400,
-                title="The calculation was refused.",
-                detail=exc.message,
-                code=exc.code,
-                errors=[error],
-            )
-            return Response(body, status=400, content_type=PROBLEM_CONTENT_TYPE)
-        except ValueError as exc:
-            # The serializers keep inputs inside what the rules accept; should a rule still
-            # refuse, that is the request's fault, so it is a 400 and never a 500.
-            raise serializers.ValidationError(str(exc), code="invalid") from exc
-        return Response(self.output_serializer(result).data)
-
-    def calculate(self, data: dict[str, Any]) -> Mapping[str, Any]:
-        """Call the rule on validated input; return what the output serializer reads."""
-        raise NotImplementedError
-
-
-def _documented(
-    *,
-    summary: str,
-    description: str,
-    request: type[serializers.Serializer],
-    response: type[serializers.Serializer],
-    example_request: dict[str, Any],
-    example_response: dict[str, Any],
-    example_name: str,
-) -> Any:
-    """OpenAPI documentation of one calculation view's POST."""
-    return extend_schema_view(
-        post=extend_schema(
-            tags=["calculations"],
-            summary=summary,
-            description=description,
-            request=request,
-            responses={
-                200: response,
-                (400, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-                    CalculationProblemSerializer,
-                    description="Invalid input, with one entry per field error in `errors`.",
-                ),
-                (429, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-                    CalculationProblemSerializer, description="Too many requests."
-                ),
-            },
-            examples=[
-                OpenApiExample(example_name, value=example_request, request_only=True),
-                OpenApiExample(example_name, value=example_response, response_only=True),
-            ],
-        )
-    )
-
 
 # --------------------------------------------------------------------------------------
 # Statutory retirement month (§6.2, §6.4)
@@ -234,7 +62,7 @@ class RetirementDateResultSerializer(serializers.Serializer):
     latest_month = MonthField(help_text="Latest flexible (late) retirement month.")
 
 
-@_documented(
+@documented(
     summary="Statutory retirement month",
     description="Retirement month, age and delay under the 2025 reform, with the flexible "
     "window: up to 36 months early (never before the original age) or 36 months late.",
@@ -287,7 +115,7 @@ class MinimumMonthsResultSerializer(serializers.Serializer):
     )
 
 
-@_documented(
+@documented(
     summary="Minimum contribution months",
     description="180 months until 2029, then 6 more each year up to 240 from 2039, keyed by "
     "the calendar year of actual retirement.",
@@ -366,8 +194,8 @@ class PensionEstimateCalculationSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        policy = _policy(attrs)
-        _fill_from_policy(
+        policy = policy_of(attrs)
+        fill_from_policy(
             attrs, policy, {"pension_base": "pension_base"}, required=frozenset({"pension_base"})
         )
         transitional = attrs.get("transitional")
@@ -385,7 +213,7 @@ class PensionEstimateCalculationSerializer(serializers.Serializer):
                     }
                 )
             try:
-                _fill_from_policy(
+                fill_from_policy(
                     transitional,
                     policy,
                     {"coefficient": "transitional_coefficient"},
@@ -409,7 +237,7 @@ class PensionEstimateResultSerializer(serializers.Serializer):
     pension_base = MoneyResultField(help_text="The pension base P used, given or from the policy.")
 
 
-@_documented(
+@documented(
     summary="Monthly pension estimate",
     description="Basic, personal-account and transitional pension at retirement. "
     "Provincial supplements are out of scope. Omitted pension_base and "
@@ -517,7 +345,7 @@ class AccountInterestResultSerializer(serializers.Serializer):
     )
 
 
-@_documented(
+@documented(
     summary="Personal-account interest for one year",
     description="Year-end interest and balance of a personal account. Give `rate`, or `year` "
     "to use the national crediting rate of that year.",
@@ -563,147 +391,6 @@ class AccountInterestView(CalculationView):
 
 
 # --------------------------------------------------------------------------------------
-# Transfer amounts (§3.3)
-# --------------------------------------------------------------------------------------
-
-
-class TransferAmountsMonthSerializer(serializers.Serializer):
-    month = MonthField(help_text="Contribution month, YYYY-MM.")
-    base = MoneyField(help_text="Contribution base of the month.")
-    kind = serializers.ChoiceField(
-        choices=["normal", "flexible", "temporary"],
-        help_text="normal or flexible: 12 % moves; temporary (临时账户): the employer rate if "
-        "above 12 %.",
-    )
-    employer_rate = RateField(
-        default=Decimal(0),
-        help_text="Employer rate of a temporary-account month; ignored for other kinds.",
-    )
-
-
-class TransferAmountsCalculationSerializer(serializers.Serializer):
-    months = TransferAmountsMonthSerializer(
-        many=True,
-        min_length=1,
-        max_length=2 * MAX_MONTHS,
-        help_text="Every month of the information sheet (信息表); months before 1998-01 move "
-        "no pooling funds.",
-    )
-    account_balance = MoneyField(
-        help_text="Personal-account balance at the transfer, interest included."
-    )
-
-
-class TransferAmountsResultSerializer(serializers.Serializer):
-    pooling_amount = MoneyResultField(
-        help_text="Pooling funds (统筹基金) that move, without interest."
-    )
-    account_amount = MoneyResultField(help_text="Personal-account funds that move, in full.")
-    total = MoneyResultField(help_text="pooling_amount + account_amount.")
-
-
-@_documented(
-    summary="Funds that move with a transfer",
-    description="Pooling funds (12 % of bases since 1998-01; temporary-account months at "
-    "the employer rate if higher) and the personal account in full.",
-    request=TransferAmountsCalculationSerializer,
-    response=TransferAmountsResultSerializer,
-    example_name="TR-02",
-    example_request={
-        "months": [
-            {"month": "2024-01", "base": "4800.00", "kind": "normal"},
-            {"month": "2024-02", "base": "4800.00", "kind": "normal"},
-            {"month": "2024-03", "base": "4800.00", "kind": "normal"},
-        ],
-        "account_balance": "1152.00",
-    },
-    example_response={
-        "pooling_amount": "1728.00",
-        "account_amount": "1152.00",
-        "total": "2880.00",
-    },
-)
-class TransferAmountsView(CalculationView):
-    input_serializer = TransferAmountsCalculationSerializer
-    output_serializer = TransferAmountsResultSerializer
-
-    def calculate(self, data: dict[str, Any]) -> Mapping[str, Any]:
-        amounts = transfer_rules.transfer_amounts(
-            months=[transfer_rules.TransferMonth(**month) for month in data["months"]],
-            account_balance=data["account_balance"],
-        )
-        return {
-            "pooling_amount": amounts.pooling_amount,
-            "account_amount": amounts.account_amount,
-            "total": amounts.total,
-        }
-
-
-# --------------------------------------------------------------------------------------
-# Benefit-claim place (§4)
-# --------------------------------------------------------------------------------------
-
-
-class ClaimPlaceSegmentSerializer(serializers.Serializer):
-    province = ProvinceField(help_text="Province code.")
-    months = serializers.IntegerField(min_value=0, max_value=MAX_MONTHS)
-    kind = serializers.ChoiceField(
-        choices=["normal", "deemed", "temporary"],
-        default="normal",
-        help_text="normal (actual contributions), deemed (视同缴费) or temporary (临时账户, "
-        "never counts towards the 10 years).",
-    )
-
-
-class ClaimPlaceCalculationSerializer(serializers.Serializer):
-    hukou_province = ProvinceField(help_text="Province of the household registration (户籍).")
-    segments = ClaimPlaceSegmentSerializer(
-        many=True,
-        min_length=1,
-        max_length=200,
-        help_text="Stints in chronological order; several stints in one province add up.",
-    )
-
-
-class ClaimPlaceResultSerializer(serializers.Serializer):
-    province = serializers.CharField(help_text="Province code where the pension is claimed.")
-    rule = serializers.ChoiceField(
-        choices=["R1", "R2", "R3", "R4"], help_text="The rule of §4.1 that decided."
-    )
-    explanation = serializers.CharField(help_text="One sentence naming provinces and months.")
-
-
-@_documented(
-    summary="Benefit-claim place",
-    description="Where the pension is claimed, by the ordered rules R1 (hukou province) to "
-    "R4, counting cumulative months per province (deemed included, temporary excluded).",
-    request=ClaimPlaceCalculationSerializer,
-    response=ClaimPlaceResultSerializer,
-    example_name="V3",
-    example_request={
-        "hukou_province": "41",
-        "segments": [{"province": "44", "months": 144}, {"province": "33", "months": 72}],
-    },
-    example_response={
-        "province": "44",
-        "rule": "R3",
-        "explanation": "Zhejiang (33) has only 72 cumulative months, so the relationship "
-        "returns to Guangdong (44), the most recent earlier province with at least 120 (144).",
-    },
-)
-class ClaimPlaceView(CalculationView):
-    input_serializer = ClaimPlaceCalculationSerializer
-    output_serializer = ClaimPlaceResultSerializer
-
-    def calculate(self, data: dict[str, Any]) -> Mapping[str, Any]:
-        place = transfer_rules.claim_place(
-            hukou_province=data["hukou_province"],
-            segments=[transfer_rules.Segment(**segment) for segment in data["segments"]],
-        )
-        return {"province": place.province, "rule": place.rule, "explanation": place.explanation}
-
-
-# --------------------------------------------------------------------------------------
 # Resident ID number (§8)
 # --------------------------------------------------------------------------------------
 
@@ -735,7 +422,7 @@ class IdNumberResultSerializer(serializers.Serializer):
     province = serializers.CharField(allow_null=True, help_text="Province code, if known.")
 
 
-@_documented(
+@documented(
     summary="Check a resident ID number",
     description="Validates an 18-digit resident ID number (GB 11643-1999) and derives birth "
     "date, sex and province. Always 200 for a well-formed request: `valid` and `errors` "
@@ -822,9 +509,9 @@ class ContributionCalculationSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         employee = attrs["kind"] == "employee"
-        _fill_from_policy(
+        fill_from_policy(
             attrs,
-            _policy(attrs),
+            policy_of(attrs),
             EMPLOYEE_SOURCES if employee else FLEXIBLE_SOURCES,
             required=frozenset({*BAND_SOURCES, *(["employer_rate"] if employee else [])}),
         )
@@ -844,7 +531,7 @@ class ContributionResultSerializer(serializers.Serializer):
     total = MoneyResultField(help_text="pooling_part + account_part.")
 
 
-@_documented(
+@documented(
     summary="One month's contribution",
     description="Base, pooling part and personal-account part of one month. Give the band "
     "and rates, or `province` and `year` to read them from the policy. A flexible base "
@@ -908,8 +595,6 @@ urlpatterns = [
     path("minimum-months/", MinimumMonthsView.as_view(), name="calc-minimum-months"),
     path("pension-estimate/", PensionEstimateView.as_view(), name="calc-pension-estimate"),
     path("account-interest/", AccountInterestView.as_view(), name="calc-account-interest"),
-    path("transfer-amounts/", TransferAmountsView.as_view(), name="calc-transfer-amounts"),
-    path("claim-place/", ClaimPlaceView.as_view(), name="calc-claim-place"),
     path("id-number/", IdNumberView.as_view(), name="calc-id-number"),
     path("contribution/", ContributionView.as_view(), name="calc-contribution"),
 ]

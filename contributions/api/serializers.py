@@ -2,7 +2,6 @@
 
 from rest_framework import serializers
 
-from contributions.api.fields import MonthField
 from contributions.models import (
     ContributionRecord,
     Employer,
@@ -12,6 +11,7 @@ from contributions.models import (
     RetirementCategory,
     Scheme,
 )
+from portal.fields import MonthField
 
 
 class PersonInput(serializers.Serializer):

@@ -12,8 +12,11 @@ from django.urls import include, path, reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from contributions.api import calculations
+from contributions.api import calculations as contribution_calculations
 from portal.api import CalculationRateThrottle
+from transfers.api import calculations as transfer_calculations
+
+CALCULATORS = [*contribution_calculations.urlpatterns, *transfer_calculations.urlpatterns]
 
 MONEY = re.compile(r"^\d+\.\d{2}$")
 PROBLEM = "application/problem+json"
@@ -654,11 +657,11 @@ def test_calculations_are_throttled_per_client(api, monkeypatch):
 
 
 def test_openapi_schema_documents_every_calculation():
-    patterns = [path("api/v1/calculations/", include(calculations))]
+    patterns = [path("api/v1/calculations/", include(CALCULATORS))]
     schema = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
 
     paths = {route for route in schema["paths"] if route.startswith("/api/v1/calculations/")}
-    assert len(paths) == len(calculations.urlpatterns) == 8
+    assert len(paths) == len(CALCULATORS) == 8
     for route in paths:
         operation = schema["paths"][route]["post"]
         assert operation["description"]
@@ -673,7 +676,7 @@ def test_openapi_schema_documents_every_calculation():
 
 
 def test_documented_examples_are_what_the_endpoints_answer(api):
-    patterns = [path("api/v1/calculations/", include(calculations))]
+    patterns = [path("api/v1/calculations/", include(CALCULATORS))]
     schema = SchemaGenerator(patterns=patterns).get_schema(request=None, public=True)
 
     for route, item in schema["paths"].items():
