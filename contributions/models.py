@@ -34,11 +34,6 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 7, "decimal_places": 6}
 
 
-class BandRounding(models.TextChoices):
-    YUAN = "yuan", "whole yuan (元)"
-    JIAO = "jiao", "one decimal (角)"
-
-
 class ProvincePolicy(models.Model):
     """Contribution band, rates and pension bases of one province for one contribution year."""
 
@@ -51,9 +46,6 @@ class ProvincePolicy(models.Model):
     )
     contribution_floor = models.DecimalField("base floor (缴费基数下限)", **MONEY)
     contribution_ceiling = models.DecimalField("base ceiling (缴费基数上限)", **MONEY)
-    band_rounding = models.CharField(
-        max_length=4, choices=BandRounding.choices, default=BandRounding.YUAN
-    )
     employer_rate = models.DecimalField("employer rate (单位费率)", default="0.16", **RATE)
     employee_rate = models.DecimalField("employee rate (个人费率)", default="0.08", **RATE)
     flexible_total_rate = models.DecimalField(
@@ -67,9 +59,6 @@ class ProvincePolicy(models.Model):
     )
     transitional_coefficient = models.DecimalField(
         "transitional coefficient (过渡系数)", null=True, blank=True, **RATE
-    )
-    deemed_index = models.DecimalField(
-        "deemed-period index (视同缴费指数)", default="1", max_digits=6, decimal_places=4
     )
     is_approximate = models.BooleanField(
         default=False, help_text="Demo or derived figures, not an official publication."
