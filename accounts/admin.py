@@ -79,9 +79,15 @@ class PortalUserAdmin(ScopedAdmin, UserAdmin):
 @admin.register(AccessLog)
 class AccessLogAdmin(LedgerAdmin):
     scope_rule = RowRule("nation")
-    list_display = ["at", "actor", "agency", "action", "purpose", "person_id", "path"]
+    list_display = ["at", "actor", "agency", "action", "purpose", "persons", "path"]
     list_filter = ["action"]
-    search_fields = ["=person_id", "user__username"]
+    search_fields = ["user__username"]
+
+    @admin.display(description="persons read")
+    def persons(self, log: AccessLog) -> str:
+        shown = ", ".join(str(pk) for pk in log.person_ids[:5])
+        return shown + (f" … ({len(log.person_ids)})" if len(log.person_ids) > 5 else "")
+
     list_select_related = ["user", "agency"]
 
 

@@ -9,6 +9,8 @@ Invariants:
 """
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -124,8 +126,9 @@ class AccessLog(ChainedRow):
     api_client = models.ForeignKey(
         "ApiClient", on_delete=models.PROTECT, null=True, related_name="+"
     )
-    # An id, not a foreign key: the audit trail outlives whatever happens to the record.
-    person_id = models.BigIntegerField()
+    # Ids, not foreign keys: the audit trail outlives whatever happens to the records. One
+    # row per read: a page of a thousand persons is one row, one link of the chain.
+    person_ids = ArrayField(models.BigIntegerField(), help_text="The persons read.")
     action = models.CharField(max_length=40)
     purpose = models.CharField(max_length=100, default="", db_default="")
     path = models.CharField(max_length=300)
@@ -133,7 +136,7 @@ class AccessLog(ChainedRow):
 
     class Meta:
         ordering = ["-at"]
-        indexes = [models.Index(fields=["person_id", "at"], name="access_person_idx")]
+        indexes = [GinIndex(fields=["person_ids"], name="access_persons_idx")]
         constraints = [
             models.CheckConstraint(
                 name="access_by_user_or_client",
@@ -143,7 +146,7 @@ class AccessLog(ChainedRow):
         ]
 
     def __str__(self) -> str:
-        return f"{self.actor} {self.action} person {self.person_id}"
+        return f"{self.actor} {self.action} {len(self.person_ids)} person(s)"
 
     @property
     def actor(self) -> str:

@@ -35,18 +35,17 @@ def access_record(
     client, user = (
         (principal.client, None) if isinstance(principal, ProvincialSystem) else (None, principal)
     )
-    agency_id = user.agency_id if user is not None else None
-    AccessLog.objects.bulk_create(
-        AccessLog(
-            user=user,
-            api_client=client,
-            agency_id=agency_id,
-            person_id=person_id,
-            action=action,
-            purpose=(purpose or DEFAULT_PURPOSE.get(action.split("_")[0], "case handling"))[:100],
-            path=path[:300],
-        )
-        for person_id in person_ids
+    person_ids = sorted(set(person_ids))
+    if not person_ids:
+        return
+    AccessLog.objects.create(
+        user=user,
+        api_client=client,
+        agency_id=user.agency_id if user is not None else None,
+        person_ids=person_ids,
+        action=action,
+        purpose=(purpose or DEFAULT_PURPOSE.get(action.split("_")[0], "case handling"))[:100],
+        path=path[:300],
     )
 
 

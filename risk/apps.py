@@ -13,8 +13,12 @@ class RiskConfig(AppConfig):
         post_migrate.connect(_sync_rules, sender=self)
 
 
-def _sync_rules(**kwargs) -> None:
-    """Keep the rule table in step with the registry after every migrate."""
+def _sync_rules(using: str = "default", **kwargs) -> None:
+    """Keep the rule table in step with the registry after every migrate (a migrate to an
+    earlier state may have no rule table yet)."""
+    from django.db import connections
+
     from risk.services import rules_sync
 
-    rules_sync()
+    if "risk_riskrule" in connections[using].introspection.table_names():
+        rules_sync()

@@ -75,6 +75,8 @@ BEGIN
     END LOOP;
 END
 $$;
+-- The updates queued deferred foreign-key checks; ALTER TABLE wants none pending.
+SET CONSTRAINTS ALL IMMEDIATE;
 ALTER TABLE accounts_accesslog ENABLE TRIGGER accounts_accesslog_append_only;
 
 CREATE TRIGGER accounts_accesslog_chain BEFORE INSERT ON accounts_accesslog

@@ -4,18 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contributions', '0014_merged_into'),
+        ("contributions", "0014_merged_into"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='provincepolicy',
-            name='band_rounding',
+            model_name="provincepolicy",
+            name="band_rounding",
         ),
         migrations.RemoveField(
-            model_name='provincepolicy',
-            name='deemed_index',
+            model_name="provincepolicy",
+            name="deemed_index",
         ),
     ]

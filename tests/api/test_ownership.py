@@ -6,6 +6,7 @@ import json
 import pytest
 
 from accounts.models import AccessLog, AuditEvent
+from contributions import services
 from contributions.models import ContributionRecord, Employer, InsuredPerson
 from tests.conftest import LI, SH_UNIT
 
@@ -101,21 +102,23 @@ def test_rk_01_does_not_name_the_other_province(li, guangdong_system):
 def test_a_provincial_read_of_a_person_is_recorded(li, shanghai_system):
     shanghai_system.get(f"/api/v1/persons/{LI}/")
     shanghai_system.get(f"/api/v1/persons/{LI}/record/")
-    logs = list(AccessLog.objects.filter(person_id=li.pk).order_by("at", "pk"))
+    logs = list(AccessLog.objects.filter(person_ids__contains=[li.pk]).order_by("seq"))
     assert [log.action for log in logs] == ["api_person", "api_person_record"]
     assert all(log.api_client is not None and log.user is None for log in logs)
     assert all(log.purpose for log in logs)
     assert LI not in "".join(log.path for log in logs)
 
 
-def test_a_list_of_persons_records_each_person_read(li, shanghai_system):
+def test_a_page_of_persons_is_one_read_naming_each_person(li, shanghai_system):
+    other, _ = services.person_upsert(id_number=UNKNOWN, name="王芳", hukou_province="31")
     shanghai_system.get("/api/v1/persons/")
-    assert AccessLog.objects.filter(person_id=li.pk, action="api_person_list").count() == 1
+    [log] = AccessLog.objects.filter(action="api_person_list")
+    assert log.person_ids == sorted([li.pk, other.pk])
 
 
 def test_a_caseworker_read_over_the_api_is_recorded_with_the_agency(li, shanghai_caseworker):
     shanghai_caseworker.get(f"/api/v1/persons/{LI}/record/")
-    log = AccessLog.objects.get(person_id=li.pk)
+    log = AccessLog.objects.get(person_ids__contains=[li.pk])
     assert log.user.username == "shanghai"
     assert log.agency.division_code == "310000"
 

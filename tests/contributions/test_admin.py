@@ -86,7 +86,11 @@ def test_opening_a_person_is_recorded_and_lists_show_masked_id_numbers(client):
 
     assert page.status_code == 200
     log = AccessLog.objects.get()
-    assert (log.user.username, log.person_id, log.action) == ("shanghai", person.pk, "admin_view")
+    assert (log.user.username, log.person_ids, log.action) == (
+        "shanghai",
+        [person.pk],
+        "admin_view",
+    )
 
 
 def test_ledger_rows_cannot_be_changed_in_the_admin(client):

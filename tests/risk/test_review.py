@@ -110,9 +110,9 @@ def test_flags_export_as_csv(flags, client, caseworkers):
     assert lines[0].startswith("flag,rule,province")
     assert len(lines) == 3
     [log] = AccessLog.objects.all()
-    assert (log.action, log.person_id, log.user.username) == (
+    assert (log.action, log.person_ids, log.user.username) == (
         "export_risk_flags",
-        flags[0].person_id,
+        [flags[0].person_id],
         "admin",
     )
 
