@@ -22,7 +22,7 @@ from contributions.rules import Month
 from contributions.selectors import account_balance
 from contributions.services import LedgerError
 from risk import services as risk_services
-from risk.detectors import _transfer_step_overdue
+from risk.detectors.transfers import _transfer_step_overdue
 from risk.models import BackPaymentEvidence, RiskFlag, RiskRule
 from risk.registry import REGISTRY, BatchContext
 from tests.factories import paid_months
