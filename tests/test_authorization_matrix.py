@@ -22,7 +22,8 @@ from accounts.approvals import change_request
 from accounts.models import Agency, ApiClient, ApiKey, ChangeRequest, Province, User
 from accounts.roles import ROLES
 from accounts.services import access_record, api_client_create, audit_record
-from contributions import services
+from contributions import batches, services
+from contributions.batches import ContributionRow
 from contributions.models import (
     ContributionRecord,
     InsuredPerson,
@@ -31,7 +32,6 @@ from contributions.models import (
     SuspenseItem,
 )
 from contributions.rules import Month
-from contributions.services import ContributionRow
 from portal.admin import ScopedAdmin
 from risk import services as risk_services
 from risk.models import RiskFlag, RiskRule, ScreeningRun
@@ -77,7 +77,7 @@ def nation(caseworkers):
             agency=Agency.objects.get(division_code=AGENCIES[province]),
             start_month=Month(2024, 1),
         )
-        services.contribution_batch_post(
+        batches.contribution_batch_post(
             province=province,
             rows=[
                 ContributionRow(id_number, "2025-01", "employee", Decimal("9000"), employer.uscc),

@@ -8,8 +8,9 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from contributions.batches import POSTABLE_KINDS, SCHEMES, ContributionRow
 from contributions.models import ContributionKind
-from contributions.services import POSTABLE_KINDS, SCHEMES, ContributionRow, RowError
+from contributions.services import RowError
 
 ROW_FIELDS = {
     "id_number",

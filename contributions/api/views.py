@@ -22,7 +22,7 @@ from accounts import scope
 from accounts.authentication import ProvincialSystem
 from accounts.models import Agency
 from accounts.services import IdempotencyConflict, access_record, idempotent_write
-from contributions import selectors, services
+from contributions import batches, selectors, services
 from contributions.api import bulk, serializers
 from contributions.api.filters import ContributionFilter, EnrolmentFilter, PersonFilter
 from contributions.models import (
@@ -379,7 +379,7 @@ def _batch_answer(
 ) -> tuple[int, dict]:
     parsed, parse_errors = bulk.parse_rows(rows, province)
     try:
-        result = services.contribution_batch_post(
+        result = batches.contribution_batch_post(
             province=province,
             rows=parsed,
             source=source,

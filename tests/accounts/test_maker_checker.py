@@ -7,9 +7,9 @@ import pytest
 
 from accounts.approvals import ApprovalError, change_decide, change_request
 from accounts.models import AuditEvent, ChangeRequest, User
-from contributions import services
+from contributions import batches
+from contributions.batches import ContributionRow
 from contributions.models import ContributionRecord
-from contributions.services import ContributionRow
 from tests.conftest import LI, SH_UNIT
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ Kind = ChangeRequest.Kind
 
 @pytest.fixture
 def record(li, caseworkers) -> ContributionRecord:
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="31",
         rows=[ContributionRow(LI, "2025-01", "employee", Decimal("9000"), employer_uscc=SH_UNIT)],
         source="test",

@@ -8,9 +8,9 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.management import call_command
 
 from accounts.models import AccessLog, ChangeRequest, User
-from contributions import services
+from contributions import batches, services
+from contributions.batches import ContributionRow
 from contributions.models import ContributionRecord, InsuredPerson, SuspenseItem
-from contributions.services import ContributionRow
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def ledger():
             scheme="flexible",
             start_month=services.rules.Month(2025, 1),
         )
-        services.contribution_batch_post(
+        batches.contribution_batch_post(
             province=province,
             rows=[ContributionRow(id_number, "2025-01", "flexible", Decimal("9500"))],
             source="test",
@@ -150,7 +150,7 @@ def test_a_caseworker_cannot_reverse_another_provinces_contribution(client):
 
 
 def test_the_reinstatement_action_moves_a_suspense_item_to_its_person(client):
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="31",
         rows=[ContributionRow(STRANGER, "2025-01", "flexible", Decimal("9500"))],
         source="test",

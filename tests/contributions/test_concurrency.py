@@ -9,10 +9,11 @@ from decimal import Decimal
 import pytest
 from django.db import close_old_connections, connection, connections, transaction
 
-from contributions import services
+from contributions import batches, services
+from contributions.batches import ContributionRow
 from contributions.models import ContributionRecord, Enrolment, SuspenseItem
 from contributions.rules import Month
-from contributions.services import ContributionRow, LedgerError
+from contributions.services import LedgerError
 
 # Reference data comes from migrations; serialized_rollback restores it after the flush.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -73,7 +74,7 @@ def test_two_openings_for_one_person_queue_and_rk_01_refuses_the_second(li):
 
 def test_a_reinstatement_waits_for_a_batch_of_its_province_and_sees_its_month():
     stranger = "11010519491231002X"
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="31",
         rows=[ContributionRow(stranger, "2025-01", "flexible", Decimal("9000"))],
         source="test",
@@ -85,7 +86,7 @@ def test_a_reinstatement_waits_for_a_batch_of_its_province_and_sees_its_month():
     )
 
     def post_the_same_month() -> None:
-        services.contribution_batch_post(
+        batches.contribution_batch_post(
             province="31",
             rows=[ContributionRow(stranger, "2025-01", "flexible", Decimal("9000"))],
             source="test",

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from contributions import accounting, selectors, services
+from contributions import accounting, batches, selectors, services
+from contributions.batches import ContributionRow
 from contributions.models import (
     ContributionRecord,
     CreditingRate,
@@ -15,7 +16,6 @@ from contributions.models import (
     PersonalAccountEntry,
 )
 from contributions.rules import Month
-from contributions.services import ContributionRow
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_ir_04_twelve_credits_of_640_in_2024_earn_108_99(li):
     """GIVEN 12 monthly credits of 640 in 2024 (flexible base 8000 in Beijing), r = 2.62 %
     WHEN the 2024 interest is posted (monthly-product method)
     THEN the account earns 108.99 and ends the year at 7788.99."""
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="11",
         rows=[
             ContributionRow(LI, f"2024-{m:02d}", "flexible", Decimal("8000")) for m in range(1, 13)

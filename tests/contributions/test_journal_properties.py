@@ -8,9 +8,10 @@ from django.db.models import Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contributions import reconciliation, services
+from contributions import batches, reconciliation, services
+from contributions.batches import ContributionRow
 from contributions.models import JournalLine
-from contributions.services import BatchRejected, ContributionRow
+from contributions.services import BatchRejected
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def test_any_batch_leaves_every_province_balanced_and_reconciled(batch, accept_p
     for id_number in KNOWN:
         services.person_upsert(id_number=id_number, name="测试", hukou_province="11")
     try:
-        services.contribution_batch_post(
+        batches.contribution_batch_post(
             province="11", rows=batch, source="property", accept_partial=accept_partial
         )
     except BatchRejected as rejected:

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
 
-from contributions import services
+from contributions import batches, services
+from contributions.batches import ContributionRow
 from contributions.models import ContributionRecord, FundAccount, JournalEntry, JournalLine
-from contributions.services import ContributionRow
 
 # Reference data comes from migrations; serialized_rollback restores it after the flush.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -19,7 +19,7 @@ ID_NUMBER = "11010519491231002X"
 @pytest.fixture
 def posted_record():
     person, _ = services.person_upsert(id_number=ID_NUMBER, name="王芳", hukou_province="11")
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="11",
         rows=[ContributionRow(ID_NUMBER, "2025-03", "flexible", Decimal("8000"))],
         source="test",

@@ -5,16 +5,16 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from contributions import services
+from contributions import batches, services
+from contributions.batches import ContributionRow
 from contributions.models import ContributionRecord, live_sql
-from contributions.services import ContributionRow
 from tests.conftest import LI, SH_UNIT
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_orm_and_the_sql_agree_on_what_stands(li):
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="31",
         rows=[
             ContributionRow(LI, month, "employee", Decimal("9000"), SH_UNIT)

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from contributions import accounting, reconciliation, services
+from contributions import accounting, batches, reconciliation, services
+from contributions.batches import ContributionRow
 from contributions.models import ContributionRecord, InsuredPerson, SuspenseItem
-from contributions.services import ContributionRow
 
 pytestmark = pytest.mark.django_db
 
@@ -18,14 +18,14 @@ STRANGER = "32010619850815441X"
 def busy_ledger():
     """A small nation, then every kind of posting: suspense, reinstatement, reversal, interest."""
     call_command("generate_nation", "--persons=150", "--seed=7", "--as-of=2025-06")
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="11",
         rows=[ContributionRow(STRANGER, "2025-01", "flexible", Decimal("8000"))],
         source="test",
     )
     person, _ = services.person_upsert(id_number=STRANGER, name="赵敏", hukou_province="32")
     services.suspense_reinstate(item=SuspenseItem.objects.get(), person=person)
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="11",
         rows=[ContributionRow(STRANGER, "2025-02", "flexible", Decimal("8000"))],
         source="test",
@@ -33,7 +33,7 @@ def busy_ledger():
     services.contribution_reverse(
         record=ContributionRecord.objects.get(person=person, month="2025-02-01"), reason="test"
     )
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="11",
         rows=[ContributionRow("110101199003071233", "2025-03", "flexible", Decimal("8000"))],
         source="test",

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from contributions import selectors, services
+from contributions import batches, selectors, services
 from contributions.models import ContributionRecord
 from contributions.rules import Month
 from tests.factories import paid_months
@@ -38,9 +38,9 @@ def test_overlapping_months_in_two_provinces_count_once(li):
 
 
 def test_a_reversed_month_leaves_the_record_but_not_the_balance(li):
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="11",
-        rows=[services.ContributionRow(LI, "2025-01", "flexible", Decimal("8000"))],
+        rows=[batches.ContributionRow(LI, "2025-01", "flexible", Decimal("8000"))],
         source="test",
     )
     services.contribution_reverse(record=ContributionRecord.objects.get(), reason="duplicate")

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
-from contributions import services
+from contributions import batches, services
+from contributions.batches import ContributionRow
 from contributions.models import (
     ContributionRecord,
     FundAccount,
@@ -13,7 +14,7 @@ from contributions.models import (
     JournalLine,
     SuspenseItem,
 )
-from contributions.services import BatchRejected, ContributionRow, LedgerError
+from contributions.services import BatchRejected, LedgerError
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +78,7 @@ def test_employer_register_refuses_an_invalid_credit_code():
 def test_an_employee_batch_posts_amounts_per_the_band_and_one_journal_entry(li, employer):
     # GIVEN Beijing 2025: band 7162–35811, employer 16 %
     # WHEN wages of 3000 (below the floor) and 8000 are declared
-    result = services.contribution_batch_post(
+    result = batches.contribution_batch_post(
         province="11",
         rows=[
             ContributionRow(LI, "2025-01", "employee", Decimal("3000"), employer_uscc=UNIT),
@@ -102,7 +103,7 @@ def test_an_employee_batch_posts_amounts_per_the_band_and_one_journal_entry(li, 
 
 def test_a_flexible_base_below_the_floor_rejects_the_whole_batch(li):
     with pytest.raises(BatchRejected) as caught:
-        services.contribution_batch_post(
+        batches.contribution_batch_post(
             province="11",
             rows=[
                 ContributionRow(LI, "2025-01", "flexible", Decimal("8000")),
@@ -117,7 +118,7 @@ def test_a_flexible_base_below_the_floor_rejects_the_whole_batch(li):
 
 
 def test_accept_partial_posts_the_valid_rows_and_reports_the_others(li):
-    result = services.contribution_batch_post(
+    result = batches.contribution_batch_post(
         province="11",
         rows=[
             ContributionRow(LI, "2025-01", "flexible", Decimal("8000")),
@@ -140,16 +141,16 @@ def test_accept_partial_posts_the_valid_rows_and_reports_the_others(li):
 
 def test_a_month_already_in_the_ledger_is_refused_as_a_duplicate(li):
     row = ContributionRow(LI, "2025-01", "flexible", Decimal("8000"))
-    services.contribution_batch_post(province="11", rows=[row], source="test")
+    batches.contribution_batch_post(province="11", rows=[row], source="test")
     with pytest.raises(BatchRejected) as caught:
-        services.contribution_batch_post(province="11", rows=[row], source="test")
+        batches.contribution_batch_post(province="11", rows=[row], source="test")
     assert caught.value.errors[0].code == "duplicate_in_ledger"
     assert ContributionRecord.objects.count() == 1
 
 
 def test_an_employee_row_needs_a_registered_employer_of_the_province(li):
     with pytest.raises(BatchRejected) as caught:
-        services.contribution_batch_post(
+        batches.contribution_batch_post(
             province="11",
             rows=[ContributionRow(LI, "2025-01", "employee", Decimal("8000"), employer_uscc=UNIT)],
             source="test",
@@ -159,7 +160,7 @@ def test_an_employee_row_needs_a_registered_employer_of_the_province(li):
 
 def test_a_year_without_policy_parameters_is_refused(li):
     with pytest.raises(BatchRejected) as caught:
-        services.contribution_batch_post(
+        batches.contribution_batch_post(
             province="13",
             rows=[ContributionRow(LI, "2025-01", "flexible", Decimal("8000"))],
             source="test",
@@ -168,7 +169,7 @@ def test_a_year_without_policy_parameters_is_refused(li):
 
 
 def test_an_unknown_person_is_held_in_suspense_and_balanced(li):
-    result = services.contribution_batch_post(
+    result = batches.contribution_batch_post(
         province="11",
         rows=[
             ContributionRow(LI, "2025-01", "flexible", Decimal("8000")),
@@ -187,7 +188,7 @@ def test_an_unknown_person_is_held_in_suspense_and_balanced(li):
 
 
 def test_reinstating_a_suspense_item_moves_it_to_the_person_once():
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="11",
         rows=[ContributionRow(STRANGER, "2025-01", "flexible", Decimal("8000"))],
         source="test",
@@ -207,7 +208,7 @@ def test_reinstating_a_suspense_item_moves_it_to_the_person_once():
 
 
 def test_a_reversal_cancels_the_money_and_keeps_the_original(li):
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="11",
         rows=[ContributionRow(LI, "2025-01", "flexible", Decimal("8000"))],
         source="test",
@@ -222,7 +223,7 @@ def test_a_reversal_cancels_the_money_and_keeps_the_original(li):
     with pytest.raises(LedgerError, match="already reversed"):
         services.contribution_reverse(record=original, reason="again")
     # The month is free again for the corrected contribution.
-    result = services.contribution_batch_post(
+    result = batches.contribution_batch_post(
         province="11",
         rows=[ContributionRow(LI, "2025-01", "flexible", Decimal("9000"))],
         source="test",
@@ -231,7 +232,7 @@ def test_a_reversal_cancels_the_money_and_keeps_the_original(li):
 
 
 def test_a_reversal_needs_a_reason(li):
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="11",
         rows=[ContributionRow(LI, "2025-01", "flexible", Decimal("8000"))],
         source="test",

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from contributions import services
+from contributions import batches, services
+from contributions.batches import ContributionRow
 from contributions.models import PersonalAccountEntry
-from contributions.services import ContributionRow
 from contributions.tasks import post_annual_interest, reconcile_ledger
 
 pytestmark = [
@@ -19,7 +19,7 @@ LI = "110101199003071233"
 
 def test_the_worker_posts_interest_once_and_the_ledger_still_reconciles(celery_worker):
     services.person_upsert(id_number=LI, name="李强", hukou_province="41")
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="11",
         rows=[
             ContributionRow(LI, f"2024-{m:02d}", "flexible", Decimal("8000")) for m in range(1, 13)

@@ -12,7 +12,8 @@ import pytest
 from stdnum.cn import ric, uscc
 
 import risk.detectors  # noqa: F401  (declares the rules)
-from contributions import services
+from contributions import batches, services
+from contributions.batches import ContributionRow
 from contributions.models import (
     ContributionBatch,
     ContributionRecord,
@@ -23,7 +24,6 @@ from contributions.models import (
     ProvincePolicy,
 )
 from contributions.rules import Month
-from contributions.services import ContributionRow
 from risk.models import BackPaymentEvidence, BenefitPayment, Certification, RiskRule
 from risk.registry import REGISTRY, BatchContext, Hit
 from risk.services import flags_file, rules_sync
@@ -106,7 +106,7 @@ def post(
     paid_on: date | None = None,
 ) -> ContributionBatch:
     """Post flexible-employment months through the ledger service."""
-    result = services.contribution_batch_post(
+    result = batches.contribution_batch_post(
         province=province,
         rows=[
             ContributionRow(who.id_number, m, "flexible", Decimal(base), kind=kind, paid_on=paid_on)
@@ -899,7 +899,7 @@ def _scope_rk02() -> InsuredPerson:
     who = person(date(1985, 3, 1))
     one, two = employer("44"), employer("44")
     for unit in (one, two):
-        services.contribution_batch_post(
+        batches.contribution_batch_post(
             province="44",
             rows=[
                 ContributionRow(who.id_number, "2024-01", "employee", Decimal("8000"), unit.uscc)

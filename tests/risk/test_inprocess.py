@@ -10,10 +10,11 @@ from django.contrib.messages import get_messages
 from django.core.management import call_command
 
 from accounts.models import ChangeRequest, User
-from contributions import services
+from contributions import batches, services
+from contributions.batches import ContributionRow
 from contributions.models import ContributionRecord, DeemedService, InsuredPerson
 from contributions.rules import Month
-from contributions.services import BatchRejected, ContributionRow, LedgerError
+from contributions.services import BatchRejected, LedgerError
 from risk.models import RiskFlag, RiskRule
 from synthetic.nation import id_check_digit
 from tests.factories import paid_months
@@ -30,7 +31,7 @@ def _person(birth: str, sex: str, hukou: str) -> InsuredPerson:
 
 
 def _post(person: InsuredPerson, month: str) -> None:
-    services.contribution_batch_post(
+    batches.contribution_batch_post(
         province="11",
         rows=[ContributionRow(person.id_number, month, "flexible", Decimal("8000"))],
         source="test",
@@ -263,7 +264,7 @@ def _queries_to_post(persons: list[InsuredPerson], months: int) -> int:
         for m in range(months)
     ]
     with CaptureQueriesContext(connection) as queries:
-        result = services.contribution_batch_post(province="11", rows=rows, source="test")
+        result = batches.contribution_batch_post(province="11", rows=rows, source="test")
     assert result.posted == len(rows)
     return len(queries)
 
