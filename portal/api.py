@@ -92,7 +92,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
 class IdCursorPagination(pagination.CursorPagination):
     """Stable, opaque cursors in insertion order: safe for incremental pulls.
 
-    A cursor that this API did not make is a 400 naming `cursor`.
+    A cursor that this API did not make is a 400 naming `cursor` (an empty one is the first
+    page); so is a page size that is not a whole number from 1 to 1000.
     """
 
     ordering = "id"
@@ -100,9 +101,26 @@ class IdCursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 1000
 
+    def get_page_size(self, request) -> int:
+        text = request.query_params.get(self.page_size_query_param)
+        if text is None:
+            return self.page_size
+        if not (text.isascii() and text.isdigit() and 1 <= int(text) <= self.max_page_size):
+            raise exceptions.ValidationError(
+                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(text)
+
+    def get_schema_operation_parameters(self, view) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] |= {"minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)
-        if encoded is not None and not _is_cursor(encoded):
+        if encoded and not _is_cursor(encoded):
             raise exceptions.ValidationError(
                 {self.cursor_query_param: ["This cursor was not made by this API."]}
             )

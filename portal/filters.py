@@ -14,15 +14,22 @@ from contributions.rules import Month
 EARLIEST_TIMESTAMP = datetime.datetime(1990, 1, 1, tzinfo=datetime.UTC)
 
 
+# The months a filter may name, as the schema states them (years 1900 to 2099).
+MONTH_PATTERN = "^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"
+
+
 class MonthFormField(forms.CharField):
-    """A "YYYY-MM" month, cleaned to the first day of the month."""
+    """A "YYYY-MM" month of 1900 to 2099, cleaned to the first day of the month."""
 
     def to_python(self, value):
         value = super().to_python(value)
         if not value:
             return None
         try:
-            return Month.parse(value).first_day()
+            month = Month.parse(value)
+            if not 1900 <= month.year <= 2099:
+                raise ValueError(f"{value!r} is not a month of 1900 to 2099")
+            return month.first_day()
         except ValueError as error:
             # Through params: django-filter formats every message with %, and the
             # message quotes the caller's text.
@@ -50,7 +57,7 @@ class TimestampFormField(forms.DateTimeField):
         return stamp
 
 
-@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"})
+@extend_schema_field({"type": "string", "pattern": MONTH_PATTERN})
 class MonthFilter(django_filters.Filter):
     field_class = MonthFormField
 

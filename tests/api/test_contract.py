@@ -65,6 +65,16 @@ def test_the_schemas_own_example_batch_is_accepted_for_shanghai(shanghai_system)
     assert response.status_code == 201, response.json()
 
 
+def test_lists_refuse_a_page_size_outside_1_to_1000_and_take_an_empty_cursor(shanghai_system):
+    for size in ("0", "1001", "x", "null"):
+        response = shanghai_system.get("/api/v1/persons/", {"page_size": size})
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["field"] == "page_size"
+    assert (
+        shanghai_system.get("/api/v1/persons/", {"cursor": "", "page_size": "5"}).status_code == 200
+    )
+
+
 def test_every_operation_documents_its_problems(client):
     schema = json.loads(client.get("/api/schema/?format=json").content)
     assert "Problem" in schema["components"]["schemas"]
