@@ -196,10 +196,8 @@ class ChangeRequestAdmin(LedgerAdmin):
             except ApprovalError as error:
                 self.message_user(request, f"{change}: {error}", messages.ERROR)
                 continue
-            level = messages.ERROR if change.status == ChangeRequest.Status.FAILED else None
-            self.message_user(
-                request,
-                f"{change}: {change.get_status_display()}"
-                + (f" — {change.outcome}" if change.status == ChangeRequest.Status.FAILED else ""),
-                level or messages.INFO,
-            )
+            if change.status == ChangeRequest.Status.FAILED:
+                text, level = f"{change}: refused by the rules — {change.outcome}", messages.ERROR
+            else:
+                text, level = f"{change}: {change.get_status_display()}", messages.INFO
+            self.message_user(request, text, level)
