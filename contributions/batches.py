@@ -384,10 +384,18 @@ def _post_batch_journal(
         description=f"contribution batch {batch.public_id}",
         batch=batch,
         posted_by=posted_by,
-        lines=[
-            (province, FundAccount.RECEIPTS_IN_TRANSIT, pooling + account + held),
-            (province, FundAccount.POOLING_FUND, -pooling),
-            (province, FundAccount.ACCOUNT_LIABILITY, -account),
-            (province, FundAccount.SUSPENSE, -held),
-        ],
+        lines=contribution_journal_lines(province, pooling=pooling, account=account, held=held),
     )
+
+
+def contribution_journal_lines(
+    province: str, *, pooling: Decimal, account: Decimal, held: Decimal = Decimal(0)
+) -> list[tuple[str, str, Decimal]]:
+    """A batch's entry: Dr receipts in transit; Cr pooling fund and account liability (known
+    persons) and suspense (unknown persons)."""
+    return [
+        (province, FundAccount.RECEIPTS_IN_TRANSIT, pooling + account + held),
+        (province, FundAccount.POOLING_FUND, -pooling),
+        (province, FundAccount.ACCOUNT_LIABILITY, -account),
+        (province, FundAccount.SUSPENSE, -held),
+    ]

@@ -29,6 +29,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 7, "decimal_places": 6}
@@ -557,7 +558,8 @@ class JournalEntry(models.Model):
     posted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    posted_at = models.DateTimeField(auto_now_add=True)
+    # A default, not auto_now_add: a generated ledger posts at the months it describes.
+    posted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name_plural = "journal entries"

@@ -5,9 +5,10 @@ Services validate with `rules.py`, write rows, and post the fund journal. They r
 codes, which the API, the admin and the pages turn into their own error shapes.
 """
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -403,10 +404,13 @@ def journal_post(
     reversal_of: JournalEntry | None = None,
     reason: str = "",
     posted_by: User | None = None,
+    public_id: uuid.UUID | None = None,
+    posted_at: datetime | None = None,
 ) -> JournalEntry:
     """Post a journal entry (记账凭证) from (province, account, signed amount) lines.
 
     Zero lines are dropped. The database refuses the entry at commit unless it balances.
+    `public_id` and `posted_at` default to a new id and now; a generated ledger names its own.
     """
     with transaction.atomic():
         entry = JournalEntry.objects.create(
@@ -416,6 +420,8 @@ def journal_post(
             reversal_of=reversal_of,
             reason=reason,
             posted_by=posted_by,
+            public_id=public_id or uuid.uuid4(),
+            posted_at=posted_at or timezone.now(),
         )
         JournalLine.objects.bulk_create(
             JournalLine(entry=entry, province_id=province, account=account, amount=amount)

@@ -26,8 +26,10 @@ from django.db import connection, transaction
 from psycopg import Cursor, sql
 
 from accounts.models import Agency, Province
-from contributions.models import FundAccount, InsuredPerson, JournalEntry, ProvincePolicy
+from contributions.batches import contribution_journal_lines
+from contributions.models import ContributionBatch, InsuredPerson, JournalEntry, ProvincePolicy
 from contributions.rules import CHINA_TIME, ContributionBand, Month
+from contributions.services import journal_post
 from synthetic.anomalies import plant
 from synthetic.nation import (
     LEDGER_START,
@@ -378,7 +380,7 @@ class _NationWriter:
     # -- the fund journal -----------------------------------------------------------------
 
     def _post_journal(self, batches: dict[str, int]) -> None:
-        """One balanced entry per province: receipts in transit against pooling and accounts."""
+        """One balanced entry per province, posted as the batch service posts it."""
         cursor = self.cursor
         cursor.execute(
             "SELECT province_id, batch_id, count(*), sum(pooling_part), sum(account_part)"
@@ -387,33 +389,14 @@ class _NationWriter:
             [list(batches.values())],
         )
         for province, batch_id, rows, pooling, account in cursor.fetchall():
-            cursor.execute(
-                "UPDATE contributions_contributionbatch SET row_count = %s WHERE id = %s",
-                [rows, batch_id],
-            )
-            cursor.execute(
-                "INSERT INTO contributions_journalentry"
-                " (public_id, event, description, batch_id, reason, posted_at)"
-                " VALUES (%s, %s, %s, %s, '', %s) RETURNING id",
-                [
-                    self._public_id("journal", province),
-                    JournalEntry.Event.CONTRIBUTIONS,
-                    "synthetic nation",
-                    batch_id,
-                    self.stamp,
-                ],
-            )
-            entry_id = cursor.fetchone()[0]
-            legs = [
-                (FundAccount.RECEIPTS_IN_TRANSIT, pooling + account),
-                (FundAccount.POOLING_FUND, -pooling),
-                (FundAccount.ACCOUNT_LIABILITY, -account),
-            ]
-            # A zero leg is refused by a CHECK; the deferred trigger checks balance at commit.
-            cursor.executemany(
-                "INSERT INTO contributions_journalline (entry_id, province_id, account, amount)"
-                " VALUES (%s, %s, %s, %s)",
-                [(entry_id, province, str(leg), amount) for leg, amount in legs if amount],
+            ContributionBatch.objects.filter(pk=batch_id).update(row_count=rows)
+            journal_post(
+                event=JournalEntry.Event.CONTRIBUTIONS,
+                description="synthetic nation",
+                batch=ContributionBatch.objects.get(pk=batch_id),
+                lines=contribution_journal_lines(province, pooling=pooling, account=account),
+                public_id=self._public_id("journal", province),
+                posted_at=self.stamp,
             )
 
 
