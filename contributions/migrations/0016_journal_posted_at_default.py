@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contributions', '0015_policy_unread_fields'),
+        ("contributions", "0015_policy_unread_fields"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='journalentry',
-            name='posted_at',
+            model_name="journalentry",
+            name="posted_at",
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
     ]
