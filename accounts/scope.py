@@ -170,10 +170,7 @@ def person_rows(
     return queryset.filter(in_provinces, **{f"{person_field}__in": visible})
 
 
-def agency_rows(
-    principal: Principal | None, queryset: Rows, *, agency_field: str = "agency"
-) -> Rows:
-    """Rows handled by an agency (employers, enrolments): the subtree's, or whole provinces'."""
+def _by_agency(principal: Principal | None, queryset: Rows, agency_field: str) -> Rows:
     scope = scope_of(principal)
     if scope.is_nation:
         return queryset
@@ -184,17 +181,14 @@ def agency_rows(
     return queryset.none()
 
 
+def agency_rows(principal: Principal | None, queryset: Rows) -> Rows:
+    """Rows handled by an agency (employers, enrolments): the subtree's, or whole provinces'."""
+    return _by_agency(principal, queryset, "agency")
+
+
 def agencies(principal: Principal | None, queryset: Rows | None = None) -> Rows:
     """Agencies a principal may see: its own subtree."""
-    queryset = Agency.objects.all() if queryset is None else queryset
-    scope = scope_of(principal)
-    if scope.is_nation:
-        return queryset
-    if scope.agencies is not None:
-        return queryset.filter(pk__in=scope.agencies)
-    if scope.whole_provinces:
-        return queryset.filter(province__in=scope.provinces)
-    return queryset.none()
+    return _by_agency(principal, Agency.objects.all() if queryset is None else queryset, "pk")
 
 
 def users(principal: Principal | None, queryset: Rows | None = None) -> Rows:
@@ -261,8 +255,7 @@ def write_province(principal: Principal, requested: str | None) -> str:
         return principal.province_id
     if not requested:
         raise OutOfScope("A caseworker names the province.", code="required", field="province")
-    seen = provinces(principal)
-    if seen is not None and requested not in seen:
+    if not may_write_province(principal, requested):
         raise OutOfScope(f"Province {requested} is outside your scope.", field="province")
     return requested
 
