@@ -106,6 +106,7 @@ def person_upsert(
     if not check.valid or check.birth_date is None or check.sex is None:
         issue = check.errors[0]
         raise LedgerError(f"id_number_{issue.code}", issue.message, field="id_number")
+    name = _required_name(name)
     if not Province.objects.filter(code=hukou_province).exists():
         raise LedgerError(
             "unknown_province", f"no province {hukou_province}", field="hukou_province"
@@ -170,6 +171,13 @@ def _check_category(category: str, sex: rules.Sex) -> None:
         )
 
 
+def _required_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise LedgerError("name_required", "a name is required", field="name")
+    return name
+
+
 def find_person(id_number: str) -> InsuredPerson | None:
     """The person with this ID number (any case of the X, any spacing), if registered."""
     return InsuredPerson.objects.filter(id_number="".join(id_number.split()).upper()).first()
@@ -184,6 +192,7 @@ def employer_register(*, uscc: str, name: str, province: str) -> tuple[Employer,
     code = uscc_format.compact(uscc)
     if not uscc_format.is_valid(code):
         raise LedgerError("uscc_invalid", f"{uscc} is not a valid credit code", field="uscc")
+    name = _required_name(name)
     with transaction.atomic():
         employer, created = Employer.objects.select_for_update().get_or_create(
             uscc=code, defaults={"name": name, "province_id": province}

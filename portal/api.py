@@ -1,5 +1,11 @@
 """What every endpoint of the API shares: who may call it, problem-details errors (RFC 9457),
-pagination, throttles."""
+pagination, throttles.
+
+Refusals: 400 when the request does not match the published schema (a type, a pattern, a
+bound, a required field); 422 when it does but a rule refuses it (a check digit, a person or
+employer the ledger does not know, a band, fields that contradict each other); 409 when the
+ledger's state refuses it.
+"""
 
 import base64
 import re
@@ -8,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, pagination, permissions, throttling
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -42,12 +49,39 @@ def _field_errors(details: Any, field: str = "") -> list[dict[str, str]]:
     return [{"field": field or "non_field_errors", "code": "invalid", "message": str(details)}]
 
 
+class Refused(exceptions.APIException):
+    """Well formed, but a rule refuses it: 422 with field-level errors, as
+    {field: ErrorDetail(message, code)}; the first error gives the problem's title and code.
+
+    Raised from a serializer's `validate()` it passes DRF's field validation untouched (it is
+    not a ValidationError), so the field-level 400s stay for what the schema states.
+    """
+
+    status_code = 422
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__(errors)
+
+
+def refused(field: str, code: str, message: str) -> Refused:
+    """A refusal of one field."""
+    return Refused({field: ErrorDetail(message, code=code)})
+
+
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF errors as problem details, with field-level messages for validation errors."""
     response = exception_handler(exc, context)
     if response is None:
         return None
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, Refused):
+        errors = _field_errors(exc.get_full_details())
+        body = problem(
+            status=exc.status_code,
+            title=errors[0]["message"],
+            code=errors[0]["code"],
+            errors=errors,
+        )
+    elif isinstance(exc, exceptions.ValidationError):
         body = problem(
             status=response.status_code,
             title="The request is not valid.",
@@ -92,8 +126,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
 class IdCursorPagination(pagination.CursorPagination):
     """Stable, opaque cursors in insertion order: safe for incremental pulls.
 
-    A cursor that this API did not make is a 400 naming `cursor` (an empty one is the first
-    page); so is a page size that is not a whole number from 1 to 1000.
+    A page size that is not a whole number from 1 to 1000 is a 400; a cursor that this API
+    did not make is a 422 naming `cursor` (an empty one is the first page).
     """
 
     ordering = "id"
@@ -116,13 +150,15 @@ class IdCursorPagination(pagination.CursorPagination):
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"] |= {"minimum": 1, "maximum": self.max_page_size}
+            if parameter["name"] == self.cursor_query_param:
+                parameter["schema"] |= {"pattern": "^[A-Za-z0-9+/=]*$"}  # base64
         return parameters
 
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)
         if encoded and not _is_cursor(encoded):
-            raise exceptions.ValidationError(
-                {self.cursor_query_param: ["This cursor was not made by this API."]}
+            raise refused(
+                self.cursor_query_param, "unknown_cursor", "This cursor was not made by this API."
             )
         return super().decode_cursor(request)
 
@@ -183,7 +219,7 @@ def write_province(request: Request, requested: str | None) -> str:
         return scope.write_province(request.user, requested)
     except scope.OutOfScope as refused:
         if refused.code == "required":
-            raise exceptions.ValidationError({refused.field: [refused.message]}) from None
+            raise Refused({refused.field: ErrorDetail(refused.message, code="required")}) from None
         raise exceptions.PermissionDenied(refused.message) from None
 
 

@@ -8,12 +8,7 @@ Each app's calculators live with the app (`contributions/api/calculations.py`,
 from collections.abc import Mapping
 from typing import Any
 
-from drf_spectacular.utils import (
-    OpenApiExample,
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_view,
-)
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.permissions import AllowAny
@@ -22,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from contributions.models import ProvincePolicy
-from portal.api import PROBLEM_CONTENT_TYPE, CalculationRateThrottle, problem
+from portal.api import CalculationRateThrottle, Refused, refused
 
 # --------------------------------------------------------------------------------------
 # Policy parameters
@@ -40,17 +35,11 @@ def policy_of(attrs: Mapping[str, Any]) -> ProvincePolicy | None:
         return None
     if province is None or year is None:
         missing = "province" if province is None else "year"
-        raise serializers.ValidationError(
-            {missing: ErrorDetail("Give province and year together.", code="required")}
-        )
+        raise refused(missing, "required", "Give province and year together.")
     policy = ProvincePolicy.objects.filter(province_id=province, year=year).first()
     if policy is None:
-        raise serializers.ValidationError(
-            {
-                "province": ErrorDetail(
-                    f"There is no policy for province {province} in {year}.", code="no_policy"
-                )
-            }
+        raise refused(
+            "province", "no_policy", f"There is no policy for province {province} in {year}."
         )
     return policy
 
@@ -83,41 +72,12 @@ def fill_from_policy(
                 f"This field is required: it was not given, and {where}.", code="required"
             )
     if missing:
-        raise serializers.ValidationError(missing)
+        raise Refused(missing)
 
 
 # --------------------------------------------------------------------------------------
 # Shared serializers and the base view
 # --------------------------------------------------------------------------------------
-
-
-class CalculationFieldErrorSerializer(serializers.Serializer):
-    field = serializers.CharField(help_text="Dotted path of the field, or non_field_errors.")
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-
-class CalculationProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details, as `portal.api` writes them."""
-
-    type = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField(required=False)
-    code = serializers.CharField(
-        help_text="invalid for field errors; base_out_of_band for a refused flexible base."
-    )
-    errors = CalculationFieldErrorSerializer(many=True, required=False)
-
-
-class CalculationRefused(Exception):
-    """Valid input that a rule refuses, reported with its own problem code."""
-
-    def __init__(self, *, field: str, code: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.code = code
-        self.message = message
 
 
 class CalculationView(APIView):
@@ -135,20 +95,10 @@ class CalculationView(APIView):
         serializer.is_valid(raise_exception=True)
         try:
             result = self.calculate(serializer.validated_data)
-        except CalculationRefused as exc:
-            error = {"field": exc.field, "code": exc.code, "message": exc.message}
-            body = problem(
-                status=400,
-                title="The calculation was refused.",
-                detail=exc.message,
-                code=exc.code,
-                errors=[error],
-            )
-            return Response(body, status=400, content_type=PROBLEM_CONTENT_TYPE)
         except ValueError as exc:
             # The serializers keep inputs inside what the rules accept; should a rule still
-            # refuse, that is the request's fault, so it is a 400 and never a 500.
-            raise serializers.ValidationError(str(exc), code="invalid") from exc
+            # refuse, the rule's refusal is the answer, never a 500.
+            raise refused("non_field_errors", "refused", str(exc)) from exc
         return Response(self.output_serializer(result).data)
 
     def calculate(self, data: dict[str, Any]) -> Mapping[str, Any]:
@@ -173,16 +123,8 @@ def documented(
             summary=summary,
             description=description,
             request=request,
-            responses={
-                200: response,
-                (400, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-                    CalculationProblemSerializer,
-                    description="Invalid input, with one entry per field error in `errors`.",
-                ),
-                (429, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-                    CalculationProblemSerializer, description="Too many requests."
-                ),
-            },
+            # The error answers and the Problem body: portal.openapi.add_problem_responses.
+            responses={200: response},
             examples=[
                 OpenApiExample(example_name, value=example_request, request_only=True),
                 OpenApiExample(example_name, value=example_response, response_only=True),

@@ -1,12 +1,18 @@
-"""Serializer fields shared by the API: money, rates, months, provinces.
+"""Serializer fields shared by the API: text, whole numbers, money, rates, months, provinces.
 
-Money travels as strings with exactly two decimals; months as "YYYY-MM".
+Every input field accepts exactly what the published schema states (its JSON type, its
+pattern, its bounds), so a request that matches the schema is never a 400: what the schema
+cannot state (a check digit, a person the ledger does not know) is refused by a rule (422).
+Money travels as strings; months as "YYYY-MM".
 """
 
+import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.validators import RegexValidator
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -17,8 +23,10 @@ RATE_DIGITS = {"max_digits": 7, "decimal_places": 6}  # numeric(7,6), as the pol
 INDEX_DIGITS = {"max_digits": 6, "decimal_places": 4}  # 4 decimals, as printed on a statement
 YEARS = {"min_value": 1900, "max_value": 2200}
 MAX_MONTHS = 1200  # a century: more than any working life, small enough to stay exact
-EARLIEST_MONTH = rules.Month(1900, 1)
-LATEST_MONTH = rules.Month(2100, 12)
+MONTH_PATTERN = "^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"
+# The shapes the schema states; the check characters are a rule's (a 422 when wrong).
+ID_NUMBER_PATTERN = "^[0-9]{17}[0-9Xx]$"  # GB 11643
+USCC_PATTERN = "^[0-9A-Z]{18}$"  # GB 32100
 
 CATEGORY_CHOICES = [
     (rules.RetirementCategory.M60.value, "men, original age 60"),
@@ -43,22 +51,83 @@ def decimal_text(value: Decimal, places: int) -> str:
     return f"{rounded.normalize():f}"
 
 
-class AsciiDecimalField(serializers.DecimalField):
-    """A decimal written with ASCII digits only (Decimal() would take full-width ones)."""
+class TextField(serializers.CharField):
+    """A JSON string, taken as sent (a number is not text); `pattern`, when given, is checked
+    and published."""
 
-    def to_internal_value(self, data: Any) -> Decimal:
-        if isinstance(data, str) and not data.isascii():
+    def __init__(self, *, pattern: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+        if pattern is not None:
+            self.validators.append(RegexValidator(pattern))
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
 
 
+class WholeNumberField(serializers.IntegerField):
+    """A JSON integer (not a string of digits, not true or false)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class TrueFalseField(serializers.BooleanField):
+    """JSON true or false (not "yes", not 1)."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class AsciiDecimalField(serializers.DecimalField):
+    """A decimal written as a JSON string of ASCII digits, e.g. "3000.00".
+
+    Not a JSON number: most clients hold a JSON number as a binary float on the way. The
+    field accepts exactly its `pattern`, which also states its bounds in the schema.
+    """
+
+    default_error_messages = {
+        "invalid": 'Expected a decimal written as a string, e.g. "{example}".',
+    }
+
+    @property
+    def pattern(self) -> str:
+        whole = self.max_digits - self.decimal_places
+        sign = "" if self.min_value is not None and self.min_value >= 0 else "-?"
+        return rf"^{sign}[0-9]{{1,{whole}}}(\.[0-9]{{1,{self.decimal_places}}})?$"
+
+    @property
+    def example(self) -> str:
+        return "1" if self.decimal_places == 0 else "1." + "0" * self.decimal_places
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if not isinstance(data, str) or re.fullmatch(self.pattern, data) is None:
+            self.fail("invalid", example=self.example)
+        return super().to_internal_value(data)
+
+
+class AsciiDecimalFieldSchema(OpenApiSerializerFieldExtension):
+    """Publishes a decimal input's own pattern (drf-spectacular's allows a lone "-")."""
+
+    target_class = AsciiDecimalField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction) -> dict[str, Any]:
+        field = self.target
+        return {"type": "string", "format": "decimal", "pattern": field.pattern}
+
+
 class MoneyField(AsciiDecimalField):
-    """Yuan: read as a number or a string with at most two decimals, not negative by default;
-    written as a string with exactly two decimals."""
+    """Yuan: at most two decimals, not negative; written back with exactly two."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", Decimal(0))
-        super().__init__(max_digits=MONEY_DIGITS, decimal_places=2, **kwargs)
+        super().__init__(max_digits=MONEY_DIGITS, decimal_places=2, min_value=Decimal(0), **kwargs)
 
     def to_representation(self, value: Decimal) -> str:
         return money(value)
@@ -77,58 +146,64 @@ class MoneyResultField(MoneyField):
 class RateField(AsciiDecimalField):
     """A rate as a fraction between 0 and 1 (0.16 means 16 %)."""
 
+    pattern = r"^(0(\.[0-9]{1,6})?|1(\.0{1,6})?)$"
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(min_value=Decimal(0), max_value=Decimal(1), **RATE_DIGITS, **kwargs)
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2025-01"})
+class IndexField(AsciiDecimalField):
+    """A contribution index (缴费指数): 0 or more, four decimals."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**INDEX_DIGITS, min_value=Decimal(0), **kwargs)
+
+
 class MonthField(serializers.Field):
-    """A calendar month written "YYYY-MM", read with `Month.parse`."""
+    """A calendar month written "YYYY-MM": of 1900 to 2099 when read (results, such as a
+    retirement month, may lie later)."""
 
     default_error_messages = {
-        "invalid": "Expected a month written as YYYY-MM, e.g. 2025-01.",
-        "min_value": "Ensure this month is {limit} or later.",
-        "max_value": "Ensure this month is {limit} or earlier.",
+        "invalid": "Expected a month of 1900-01 to 2099-12 written as YYYY-MM, e.g. 2025-01.",
     }
 
-    def __init__(
-        self,
-        *,
-        min_month: rules.Month = EARLIEST_MONTH,
-        max_month: rules.Month = LATEST_MONTH,
-        **kwargs: Any,
-    ) -> None:
-        # Bounded so that month arithmetic in the rules (up to +63 years) stays in range.
-        self.min_month = min_month
-        self.max_month = max_month
-        super().__init__(**kwargs)
-
     def to_internal_value(self, data: Any) -> rules.Month:
-        if not isinstance(data, str):
+        # Bounded so that month arithmetic in the rules (up to +63 years) stays in range.
+        if not isinstance(data, str) or re.fullmatch(MONTH_PATTERN, data) is None:
             self.fail("invalid")
-        try:
-            month = rules.Month.parse(data)
-        except ValueError as exc:
-            raise serializers.ValidationError(str(exc), code="invalid") from exc
-        if month < self.min_month:
-            self.fail("min_value", limit=self.min_month)
-        if month > self.max_month:
-            self.fail("max_value", limit=self.max_month)
-        return month
+        return rules.Month.parse(data)
 
     def to_representation(self, value: rules.Month | date) -> str:
         # Ledger rows keep a month as the date of its first day.
         return str(rules.Month.from_date(value) if isinstance(value, date) else value)
 
 
-# Documented as a pattern, not an enum: an enum becomes one schema component per field name
-# (province, hukou_province), the same 32 codes under several names.
-@extend_schema_field({"type": "string", "pattern": r"^\d{2}$", "example": "44"})
+class MonthFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = MonthField
+
+    def map_serializer_field(self, auto_schema, direction) -> dict[str, Any]:
+        pattern = MONTH_PATTERN if direction == "request" else "^[0-9]{4}-(0[1-9]|1[0-2])$"
+        return {"type": "string", "pattern": pattern, "example": "2025-01"}
+
+
+# A pattern naming the codes, not an enum: an enum becomes one schema component per field
+# name (province, hukou_province), the same 32 codes under several names.
+PROVINCE_PATTERN = "^(" + "|".join(sorted(rules.PROVINCE_CODES)) + ")$"
+
+
+@extend_schema_field({"type": "string", "pattern": PROVINCE_PATTERN, "example": "44"})
 class ProvinceField(serializers.ChoiceField):
     """A province-level code (GB/T 2260, first two digits; 66 is the XPCC pooling region)."""
 
+    default_error_messages = {"invalid_choice": "{input} is not a province code."}
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=PROVINCE_CHOICES, **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=repr(data))
+        return super().to_internal_value(data)
 
 
 @extend_schema_field({"type": "string", "format": "decimal"})

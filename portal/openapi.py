@@ -45,7 +45,8 @@ WITH_BODY = {
     "409": "The ledger's state refuses it, or the Idempotency-Key was used with another body.",
     "413": "The body is too large.",
     "415": "The body is not application/json.",
-    "422": "Rows of a batch were refused; nothing was written.",
+    "422": "Well formed, but a rule refuses it (a check character, an unknown person or "
+    "employer, a band, rows of a batch); nothing was written.",
 }
 
 
@@ -53,15 +54,30 @@ def add_problem_responses(result: dict[str, Any], generator, request, public) ->
     """drf-spectacular postprocessing hook: a Problem component and the error responses."""
     result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
     problem = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    schemas = result["components"]["schemas"]
     for operations in result.get("paths", {}).values():
         for method, operation in operations.items():
+            _require_body_with_required_fields(operation, schemas)
             statuses = dict(ANY_OPERATION)
             if {} not in operation.get("security", [{}]):
                 statuses |= SIGNED_IN
             if method in ("post", "put", "patch"):
                 statuses |= WITH_BODY
+            if any(p["name"] == "cursor" for p in operation.get("parameters", [])):
+                statuses["422"] = "The cursor was not made by this API."
             for status, description in statuses.items():
                 operation["responses"].setdefault(
                     status, {"description": description, "content": problem}
                 )
     return result
+
+
+def _require_body_with_required_fields(operation: dict[str, Any], schemas: dict) -> None:
+    """A body whose schema has required fields is itself required (drf-spectacular leaves
+    a body given as a plain schema optional)."""
+    for content in operation.get("requestBody", {}).get("content", {}).values():
+        schema = content.get("schema", {})
+        if "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+        if schema.get("required"):
+            operation["requestBody"]["required"] = True

@@ -26,6 +26,12 @@ class BodyError(ValueError):
         self.field, self.code, self.message = field, code, message
 
 
+class UnprocessableBody(exceptions.ValidationError):
+    """Well-formed JSON that cannot be taken: too deep, or text PostgreSQL cannot store."""
+
+    status_code = 422
+
+
 class RequestTooLarge(exceptions.APIException):
     status_code = 413
     default_code = "too_large"
@@ -136,12 +142,16 @@ class StrictJSONParser(parsers.BaseParser):
 
 
 def parse_json(body: bytes) -> Any:
-    """`load_json`, its BodyError as a 400 naming the field."""
+    """`load_json`, its BodyError naming the field: a 400 when the body is not JSON, a 422
+    when it is but cannot be taken."""
     try:
         return load_json(body)
     except BodyError as error:
-        invalid = exceptions.ValidationError(
-            {error.field: [exceptions.ErrorDetail(error.message, code=error.code)]}
+        refusal = (
+            exceptions.ValidationError
+            if error.code in ("encoding", "parse_error")
+            else UnprocessableBody
         )
+        invalid = refusal({error.field: [exceptions.ErrorDetail(error.message, code=error.code)]})
         invalid.problem_code = error.code  # the problem's own code: parse_error, too_deep…
         raise invalid from None

@@ -5,12 +5,14 @@ checks each field once and reports every problem with the row's index.
 """
 
 import datetime
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 from typing import Any
 
 from contributions.batches import POSTABLE_KINDS, SCHEMES, ContributionRow
 from contributions.models import ContributionKind
 from contributions.services import RowError
+from portal.fields import ID_NUMBER_PATTERN, MONTH_PATTERN, USCC_PATTERN
 
 ROW_FIELDS = {
     "id_number",
@@ -24,85 +26,87 @@ ROW_FIELDS = {
     "temporary_account",
     "province",
 }
-MAX_AMOUNT = Decimal("1000000000")
+# Yuan below 1,000,000,000 with at most two decimals, as a string: a JSON number may have
+# passed through a binary float on the client's side.
+AMOUNT_PATTERN = r"^[0-9]{1,9}(\.[0-9]{1,2})?$"
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 def _amount(value: Any) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise ValueError("must be a decimal number or a string such as '8000.00'")
-    if isinstance(value, str) and not value.isascii():
-        raise ValueError("must be written with ASCII digits, such as '8000.00'")
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
-    if not amount.is_finite() or amount <= 0 or amount >= MAX_AMOUNT:
-        raise ValueError("must be a positive amount below 1,000,000,000")
-    if amount.as_tuple().exponent < -2:
-        raise ValueError("has more than two decimal places")
+    if not isinstance(value, str) or re.fullmatch(AMOUNT_PATTERN, value) is None:
+        raise ValueError(
+            "must be a string of yuan with at most two decimals below 1,000,000,000, "
+            "such as '8000.00'"
+        )
+    amount = Decimal(value)
+    if amount == 0:
+        raise ValueError("must be more than zero")
     return amount
 
 
-# (field, max length, required)
+# (field, max length, required, the pattern a given value matches)
 TEXT_FIELDS = [
-    ("id_number", 18, True),
-    ("name", 50, False),
-    ("month", 7, True),
-    ("scheme", 16, True),
-    ("employer_uscc", 18, False),
-    ("kind", 16, False),
+    ("id_number", 18, True, re.compile(ID_NUMBER_PATTERN)),
+    ("name", 50, False, None),
+    ("month", 7, True, re.compile(MONTH_PATTERN)),
+    ("scheme", 16, True, None),
+    ("employer_uscc", 18, False, re.compile(USCC_PATTERN)),
+    ("kind", 16, False, None),
 ]
+# Optional fields that may also be sent as null.
+NULLABLE_FIELDS = {"name", "employer_uscc", "kind", "paid_on"}
 
 
 def row_schema() -> dict[str, Any]:
     """The OpenAPI schema of one row, made from what `parse_row` enforces."""
-    lengths = {field: max_length for field, max_length, _ in TEXT_FIELDS}
+    lengths = {field: max_length for field, max_length, _, _ in TEXT_FIELDS}
+    properties: dict[str, dict[str, Any]] = {
+        "id_number": {
+            "type": "string",
+            "maxLength": lengths["id_number"],
+            "pattern": ID_NUMBER_PATTERN,
+            "description": "公民身份号码 (GB 11643): 17 digits and a check character, "
+            "ISO 7064 MOD 11-2 (X for 10). A number the ledger does not know is held "
+            "in suspense.",
+        },
+        "name": {"type": "string", "maxLength": lengths["name"]},
+        "month": {
+            "type": "string",
+            "pattern": MONTH_PATTERN,
+            "description": "YYYY-MM, not in the future; the province's policy of that "
+            "year must exist (GET /api/v1/policies/{province}/{year}/).",
+        },
+        "scheme": {"type": "string", "enum": sorted(SCHEMES)},
+        "employer_uscc": {
+            "type": "string",
+            "pattern": f"^({USCC_PATTERN[1:-1]})?$",
+            "description": "Unified social credit code (GB 32100) of an employer the "
+            "province registered; employees only.",
+        },
+        "kind": {"type": "string", "enum": sorted(POSTABLE_KINDS), "default": "regular"},
+        "wage_or_base": {
+            "type": "string",
+            "pattern": AMOUNT_PATTERN,
+            "example": "8000.00",
+            "description": "Yuan as a string, at most two decimals, above 0 and below "
+            "1,000,000,000. Employees: the declared wage, clamped into the band; "
+            "flexible: the chosen base, which must lie in the band.",
+        },
+        "paid_on": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
+        "temporary_account": {"type": "boolean", "default": False},
+        "province": {
+            "type": "string",
+            "pattern": "^[0-9]{2}$",
+            "description": "If given, the batch's own province.",
+        },
+    }
+    for field in NULLABLE_FIELDS:
+        properties[field]["nullable"] = True
     return {
         "type": "object",
         "additionalProperties": False,
-        "required": [field for field, _, required in TEXT_FIELDS if required] + ["wage_or_base"],
-        "properties": {
-            "id_number": {
-                "type": "string",
-                "maxLength": lengths["id_number"],
-                "pattern": "^[0-9]{17}[0-9Xx]$",
-                "description": "公民身份号码 (GB 11643): 17 digits and a check character, "
-                "ISO 7064 MOD 11-2 (X for 10). A number the ledger does not know is held "
-                "in suspense.",
-            },
-            "name": {"type": "string", "maxLength": lengths["name"]},
-            "month": {
-                "type": "string",
-                "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$",
-                "description": "YYYY-MM, not in the future; the province's policy of that "
-                "year must exist (GET /api/v1/policies/{province}/{year}/).",
-            },
-            "scheme": {"type": "string", "enum": sorted(SCHEMES)},
-            "employer_uscc": {
-                "type": "string",
-                "maxLength": lengths["employer_uscc"],
-                "description": "Unified social credit code (GB 32100) of an employer the "
-                "province registered; employees only.",
-            },
-            "kind": {"type": "string", "enum": sorted(POSTABLE_KINDS), "default": "regular"},
-            "wage_or_base": {
-                "anyOf": [
-                    {"type": "string", "pattern": "^[0-9]{1,9}(\\.[0-9]{1,2})?$"},
-                    {"type": "number", "minimum": 0.01, "maximum": 999999999.99},
-                ],
-                "description": "Yuan, at most two decimals, above 0 and below 1,000,000,000, "
-                "as a string or a JSON number (read as a decimal, never a float). Employees: "
-                "the declared wage, clamped into the band; flexible: the chosen base, which "
-                "must lie in the band.",
-            },
-            "paid_on": {"type": "string", "format": "date"},
-            "temporary_account": {"type": "boolean", "default": False},
-            "province": {
-                "type": "string",
-                "pattern": "^[0-9]{2}$",
-                "description": "If given, the batch's own province.",
-            },
-        },
+        "required": [field for field, _, required, _ in TEXT_FIELDS if required] + ["wage_or_base"],
+        "properties": properties,
     }
 
 
@@ -127,17 +131,21 @@ def batch_schema(max_rows: int) -> dict[str, Any]:
 BATCH_MODES = ("all_or_nothing", "accept_valid")
 
 
-def _field(row: dict, field: str, *, max_length: int, required: bool) -> str:
+def _field(
+    row: dict, field: str, *, max_length: int, required: bool, pattern: re.Pattern | None
+) -> str | None:
     value = row.get(field)
-    if value is None:
-        value = ""
+    if value is None or value == "":
+        if required:
+            raise _RowProblem(field, "required", "is required")
+        return value
     if not isinstance(value, str):
         raise _RowProblem(field, "invalid", "must be a string")
-    if required and not value.strip():
-        raise _RowProblem(field, "required", "is required")
     if len(value) > max_length:
         raise _RowProblem(field, "too_long", f"is longer than {max_length} characters")
-    return value.strip()
+    if pattern is not None and pattern.fullmatch(value) is None:
+        raise _RowProblem(field, "invalid", f"must match {pattern.pattern}")
+    return value
 
 
 def parse_row(row: Any, index: int, province: str) -> ContributionRow:
@@ -148,10 +156,12 @@ def parse_row(row: Any, index: int, province: str) -> ContributionRow:
     if unknown:
         raise _RowProblem(sorted(unknown)[0], "unknown_field", "is not a field of a row")
     fields = {
-        field: _field(row, field, max_length=max_length, required=required)
-        for field, max_length, required in TEXT_FIELDS
+        field: _field(row, field, max_length=max_length, required=required, pattern=pattern)
+        for field, max_length, required, pattern in TEXT_FIELDS
     }
-    fields["kind"] = fields["kind"] or ContributionKind.REGULAR
+    fields["name"] = (fields["name"] or "").strip()
+    fields["employer_uscc"] = fields["employer_uscc"] or ""
+    fields["kind"] = ContributionKind.REGULAR if fields["kind"] is None else fields["kind"]
     if fields["scheme"] not in SCHEMES:
         raise _RowProblem(
             "scheme", "invalid_choice", f"must be one of {', '.join(sorted(SCHEMES))}"
@@ -177,9 +187,11 @@ def parse_row(row: Any, index: int, province: str) -> ContributionRow:
 
 
 def _paid_on(value: Any) -> datetime.date | None:
-    if value in (None, ""):
+    if value is None:
         return None
     try:
+        if re.fullmatch(DATE_PATTERN, value) is None:
+            raise ValueError(value)
         return datetime.date.fromisoformat(value)
     except (TypeError, ValueError):
         raise _RowProblem("paid_on", "invalid", "must be a date written YYYY-MM-DD") from None

@@ -20,9 +20,9 @@ from rest_framework.exceptions import ErrorDetail
 from contributions import rules
 from contributions.accounting import crediting_rate_for
 from contributions.services import LedgerError
+from portal.api import Refused, refused
 from portal.calculations import (
     POLICY_HELP,
-    CalculationRefused,
     CalculationView,
     documented,
     fill_from_policy,
@@ -31,15 +31,17 @@ from portal.calculations import (
 from portal.fields import (
     CATEGORY_CHOICES,
     DIVISOR_MODES,
-    INDEX_DIGITS,
     MAX_MONTHS,
     YEARS,
     DecimalTextField,
+    IndexField,
     MoneyField,
     MoneyResultField,
     MonthField,
     ProvinceField,
     RateField,
+    TextField,
+    WholeNumberField,
 )
 
 # --------------------------------------------------------------------------------------
@@ -104,7 +106,7 @@ class RetirementDateView(CalculationView):
 
 
 class MinimumMonthsCalculationSerializer(serializers.Serializer):
-    retirement_year = serializers.IntegerField(
+    retirement_year = WholeNumberField(
         **YEARS, help_text="Calendar year of the actual retirement month."
     )
 
@@ -139,7 +141,7 @@ class MinimumMonthsView(CalculationView):
 
 
 class PensionTransitionalSerializer(serializers.Serializer):
-    deemed_months = serializers.IntegerField(
+    deemed_months = WholeNumberField(
         min_value=0,
         max_value=MAX_MONTHS,
         help_text="Deemed contribution months (视同缴费); part of contribution_months.",
@@ -149,9 +151,7 @@ class PensionTransitionalSerializer(serializers.Serializer):
         help_text="Provincial transitional coefficient c, e.g. 0.012 for 1.2 %. When omitted, "
         "read from the province-year policy.",
     )
-    index = serializers.DecimalField(
-        **INDEX_DIGITS,
-        min_value=Decimal(0),
+    index = IndexField(
         required=False,
         help_text="Transitional index I_t where the province has one; defaults to average_index.",
     )
@@ -163,16 +163,14 @@ class PensionEstimateCalculationSerializer(serializers.Serializer):
         help_text="Pension calculation base P (计发基数) of the benefit province. When omitted, "
         "read from the province-year policy.",
     )
-    average_index = serializers.DecimalField(
-        **INDEX_DIGITS,
-        min_value=Decimal(0),
+    average_index = IndexField(
         help_text="Average contribution index I (平均缴费工资指数), 4 decimals.",
     )
-    contribution_months = serializers.IntegerField(
+    contribution_months = WholeNumberField(
         min_value=0, max_value=MAX_MONTHS, help_text="Contribution months N, deemed included."
     )
     account_balance = MoneyField(help_text="Personal-account balance at retirement.")
-    retirement_age_months = serializers.IntegerField(
+    retirement_age_months = WholeNumberField(
         min_value=40 * 12,
         max_value=MAX_MONTHS,
         help_text="Age at retirement in months (at least 480, the divisor table starts at 40).",
@@ -189,7 +187,7 @@ class PensionEstimateCalculationSerializer(serializers.Serializer):
         "`{deemed_months, coefficient?, index?}`. Omit when there is no transitional part.",
     )
     province = ProvinceField(required=False, help_text=POLICY_HELP)
-    year = serializers.IntegerField(
+    year = WholeNumberField(
         **YEARS, required=False, help_text="Retirement year whose policy applies."
     )
 
@@ -201,7 +199,7 @@ class PensionEstimateCalculationSerializer(serializers.Serializer):
         transitional = attrs.get("transitional")
         if transitional is not None:
             if transitional["deemed_months"] > attrs["contribution_months"]:
-                raise serializers.ValidationError(
+                raise Refused(
                     {
                         "transitional": {
                             "deemed_months": ErrorDetail(
@@ -219,8 +217,8 @@ class PensionEstimateCalculationSerializer(serializers.Serializer):
                     {"coefficient": "transitional_coefficient"},
                     required=frozenset({"coefficient"}),
                 )
-            except serializers.ValidationError as exc:
-                raise serializers.ValidationError({"transitional": exc.detail}) from exc
+            except Refused as exc:
+                raise Refused({"transitional": exc.detail}) from exc
         return attrs
 
 
@@ -315,7 +313,7 @@ class AccountInterestCalculationSerializer(serializers.Serializer):
         "of `year` is read (a year not yet published uses the latest published rate, "
         "provisionally).",
     )
-    year = serializers.IntegerField(
+    year = WholeNumberField(
         **YEARS, required=False, help_text="Credit year whose rate applies when rate is omitted."
     )
 
@@ -324,15 +322,11 @@ class AccountInterestCalculationSerializer(serializers.Serializer):
             attrs["rate_is_provisional"] = False
             return attrs
         if attrs.get("year") is None:
-            raise serializers.ValidationError(
-                {"rate": ErrorDetail("Give the rate, or the year to read it.", code="required")}
-            )
+            raise refused("rate", "required", "Give the rate, or the year to read it.")
         try:
             attrs["rate"], attrs["rate_is_provisional"] = crediting_rate_for(attrs["year"])
         except LedgerError as exc:
-            raise serializers.ValidationError(
-                {"year": ErrorDetail(exc.message, code=exc.code)}
-            ) from exc
+            raise refused("year", exc.code, exc.message) from exc
         return attrs
 
 
@@ -396,7 +390,7 @@ class AccountInterestView(CalculationView):
 
 
 class IdNumberCalculationSerializer(serializers.Serializer):
-    id_number = serializers.CharField(
+    id_number = TextField(
         max_length=64,
         help_text="18-character resident ID number; spaces and lower-case x are accepted.",
     )
@@ -505,7 +499,7 @@ class ContributionCalculationSerializer(serializers.Serializer):
         required=False,
         help_text=POLICY_HELP + " Instead of the band and rates; a value given still wins.",
     )
-    year = serializers.IntegerField(**YEARS, required=False, help_text="Contribution year.")
+    year = WholeNumberField(**YEARS, required=False, help_text="Contribution year.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         employee = attrs["kind"] == "employee"
@@ -518,9 +512,7 @@ class ContributionCalculationSerializer(serializers.Serializer):
         try:
             attrs["band"] = rules.ContributionBand(attrs["base_floor"], attrs["base_ceiling"])
         except ValueError as exc:
-            raise serializers.ValidationError(
-                {"base_floor": ErrorDetail(str(exc), code="invalid")}
-            ) from exc
+            raise refused("base_floor", "band", str(exc)) from exc
         return attrs
 
 
@@ -573,15 +565,11 @@ class ContributionView(CalculationView):
                     **_given(data, total_rate="flexible_total_rate", account_rate="account_rate"),
                 )
             except rules.BaseOutOfBand as exc:
-                raise CalculationRefused(
-                    field="wage_or_base", code=exc.code, message=str(exc)
-                ) from exc
+                raise refused("wage_or_base", exc.code, str(exc)) from exc
             except ValueError as exc:
                 # With every rate already held to 0..1, the rule's one remaining refusal is an
                 # account rate above the total rate.
-                raise serializers.ValidationError(
-                    {"account_rate": ErrorDetail(str(exc), code="invalid")}
-                ) from exc
+                raise refused("account_rate", "above_total_rate", str(exc)) from exc
         return {
             "base": split.base,
             "pooling_part": split.pooling_part,

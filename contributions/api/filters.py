@@ -3,15 +3,19 @@
 Filter values are validated by form fields, so a bad value is a 400 naming the parameter.
 """
 
-import django_filters
-
 from contributions.models import ContributionRecord, Enrolment, InsuredPerson
-from portal.filters import MonthFilter, TimestampFilter
+from portal.filters import (
+    IdNumberFilter,
+    MonthFilter,
+    ProvinceFilter,
+    StrictFilterSet,
+    TimestampFilter,
+)
 
 
-class ContributionFilter(django_filters.FilterSet):
-    province = django_filters.CharFilter(field_name="province_id")
-    id_number = django_filters.CharFilter(field_name="person__id_number")
+class ContributionFilter(StrictFilterSet):
+    province = ProvinceFilter(field_name="province_id")
+    id_number = IdNumberFilter(field_name="person__id_number")
     month_from = MonthFilter(field_name="month", lookup_expr="gte")
     month_to = MonthFilter(field_name="month", lookup_expr="lte")
     updated_since = TimestampFilter(field_name="posted_at", lookup_expr="gte")
@@ -21,9 +25,9 @@ class ContributionFilter(django_filters.FilterSet):
         fields = ["province", "id_number", "kind", "scheme", "month_from", "month_to"]
 
 
-class EnrolmentFilter(django_filters.FilterSet):
-    province = django_filters.CharFilter(field_name="province_id")
-    id_number = django_filters.CharFilter(field_name="person__id_number")
+class EnrolmentFilter(StrictFilterSet):
+    province = ProvinceFilter(field_name="province_id")
+    id_number = IdNumberFilter(field_name="person__id_number")
     updated_since = TimestampFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
@@ -31,8 +35,8 @@ class EnrolmentFilter(django_filters.FilterSet):
         fields = ["province", "id_number", "status", "scheme"]
 
 
-class PersonFilter(django_filters.FilterSet):
-    hukou_province = django_filters.CharFilter(field_name="hukou_province_id")
+class PersonFilter(StrictFilterSet):
+    hukou_province = ProvinceFilter(field_name="hukou_province_id")
     updated_since = TimestampFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:

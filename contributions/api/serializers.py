@@ -11,12 +11,19 @@ from contributions.models import (
     RetirementCategory,
     Scheme,
 )
-from portal.fields import MonthField
+from portal.fields import (
+    ID_NUMBER_PATTERN,
+    USCC_PATTERN,
+    MonthField,
+    ProvinceField,
+    TextField,
+    TrueFalseField,
+)
 
 
 class PersonInput(serializers.Serializer):
-    name = serializers.CharField(max_length=50)
-    hukou_province = serializers.CharField(max_length=2)
+    name = TextField(max_length=50)
+    hukou_province = ProvinceField()
     retirement_category = serializers.ChoiceField(
         choices=RetirementCategory.choices, required=False
     )
@@ -40,9 +47,13 @@ class PersonOutput(serializers.ModelSerializer):
 
 
 class EmployerInput(serializers.Serializer):
-    uscc = serializers.CharField(max_length=20)
-    name = serializers.CharField(max_length=200)
-    province = serializers.CharField(max_length=2, required=False)
+    uscc = TextField(
+        pattern=USCC_PATTERN,
+        help_text="Unified social credit code (统一社会信用代码, GB 32100); its check "
+        "character is verified (422 `uscc_invalid`).",
+    )
+    name = TextField(max_length=200)
+    province = ProvinceField(required=False)
 
 
 class EmployerOutput(serializers.ModelSerializer):
@@ -52,14 +63,21 @@ class EmployerOutput(serializers.ModelSerializer):
 
 
 class EnrolmentInput(serializers.Serializer):
-    id_number = serializers.CharField(max_length=18)
+    id_number = TextField(
+        pattern=ID_NUMBER_PATTERN, help_text="Of a person registered with PUT /persons/."
+    )
     scheme = serializers.ChoiceField(choices=Scheme.choices)
-    employer_uscc = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    employer_uscc = TextField(
+        pattern=f"^({USCC_PATTERN[1:-1]})?$",
+        required=False,
+        allow_blank=True,
+        help_text="An employer the province registered; employees only.",
+    )
     start_month = MonthField()
-    temporary_account = serializers.BooleanField(default=False)
-    province = serializers.CharField(max_length=2, required=False)
-    agency = serializers.CharField(
-        max_length=12,
+    temporary_account = TrueFalseField(default=False)
+    province = ProvinceField(required=False)
+    agency = TextField(
+        pattern="^[0-9]{2,12}$",
         required=False,
         help_text="Division code of the handling agency (经办机构); the employer's if omitted.",
     )

@@ -5,6 +5,7 @@ writes only its own province's records and reads only its people; a caseworker's
 has the caseworker's scope; an insured person reads only their own record.
 """
 
+import re
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -40,9 +41,18 @@ from portal.api import (
     IsProvinceOrCaseworker,
     principal_user,
     problem,
+    refused,
     write_province,
 )
+from portal.fields import ID_NUMBER_PATTERN, PROVINCE_PATTERN
 from portal.parsers import parse_json, read_json_body
+
+ID_NUMBER_PARAMETER = OpenApiParameter(
+    "id_number",
+    location=OpenApiParameter.PATH,
+    pattern=ID_NUMBER_PATTERN,
+    description="公民身份号码 (GB 11643); the check character is verified.",
+)
 
 
 def _person_in_scope(request: Request, id_number: str) -> InsuredPerson:
@@ -83,7 +93,8 @@ class PersonReadsLogged:
         return page
 
 
-_STATUS_OF_KIND = {"invalid": 400, "conflict": 409, "forbidden": 403}
+# "invalid": the request matched the schema, but a rule refuses it.
+_STATUS_OF_KIND = {"invalid": 422, "conflict": 409, "forbidden": 403}
 
 
 def _ledger_error(error: LedgerError) -> Response:
@@ -133,13 +144,14 @@ class PersonView(APIView):
 
     permission_classes = [IsProvinceOrCaseworker]
 
-    @extend_schema(responses=serializers.PersonOutput)
+    @extend_schema(parameters=[ID_NUMBER_PARAMETER], responses=serializers.PersonOutput)
     def get(self, request: Request, id_number: str) -> Response:
         person = _person_in_scope(request, id_number)
         record_read(request, [person.pk], "api_person")
         return Response(serializers.PersonOutput(person).data)
 
     @extend_schema(
+        parameters=[ID_NUMBER_PARAMETER],
         request=serializers.PersonInput,
         responses={200: serializers.PersonOutput, 201: serializers.PersonOutput},
         description="A number already registered in the national ledger but outside the "
@@ -167,7 +179,7 @@ class PersonRecordView(APIView):
 
     permission_classes = [IsProvinceOrCaseworker]
 
-    @extend_schema(responses=serializers.PersonRecordOutput)
+    @extend_schema(parameters=[ID_NUMBER_PARAMETER], responses=serializers.PersonRecordOutput)
     def get(self, request: Request, id_number: str) -> Response:
         person = _person_in_scope(request, id_number)
         record = selectors.person_record(person_id=person.pk, as_of=timezone.localdate())
@@ -240,8 +252,10 @@ class EnrolmentListView(PersonReadsLogged, generics.ListCreateAPIView):
         province = write_province(request, fields.get("province"))
         person = services.find_person(fields["id_number"])
         if person is None:
-            raise exceptions.ValidationError(
-                {"id_number": ["No insured person with this ID number; register them first."]}
+            raise refused(
+                "id_number",
+                "unknown_person",
+                "No insured person with this ID number; register them first.",
             )
         employer = None
         if fields.get("employer_uscc"):
@@ -249,14 +263,16 @@ class EnrolmentListView(PersonReadsLogged, generics.ListCreateAPIView):
                 uscc=fields["employer_uscc"], province_id=province
             ).first()
             if employer is None:
-                raise exceptions.ValidationError(
-                    {"employer_uscc": [f"No employer with this code in province {province}."]}
+                raise refused(
+                    "employer_uscc",
+                    "unknown_employer",
+                    f"No employer with this code in province {province}.",
                 )
         agency = None
         if fields.get("agency"):
             agency = Agency.objects.filter(division_code=fields["agency"]).first()
             if agency is None:
-                raise exceptions.ValidationError({"agency": ["No agency with this code."]})
+                raise refused("agency", "unknown_agency", "No agency with this code.")
         try:
             enrolment, created = services.enrolment_open(
                 person=person,
@@ -303,6 +319,46 @@ class EnrolmentEndView(APIView):
 # --- Contributions -----------------------------------------------------------------------
 
 
+# Visible ASCII: a UUID, a batch number, a file name without spaces.
+IDEMPOTENCY_KEY_PATTERN = "^[!-~]{1,100}$"
+
+
+def _idempotency_key_parameter(*, required: bool) -> OpenApiParameter:
+    return OpenApiParameter(
+        "Idempotency-Key",
+        location=OpenApiParameter.HEADER,
+        required=required,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="1 to 100 visible ASCII characters, unique per request; a replay with "
+        "the same body returns the first answer, with another body 409.",
+    )
+
+
+PROVINCE_PARAMETER = OpenApiParameter(
+    "province",
+    pattern=PROVINCE_PATTERN,
+    description="Caseworkers only: the province written to.",
+)
+
+
+def _province_parameter(request: Request) -> str | None:
+    province = request.query_params.get("province")
+    if province is not None and re.fullmatch(PROVINCE_PATTERN, province) is None:
+        raise exceptions.ValidationError({"province": ["Not a province code."]})
+    return province
+
+
+def _idempotency_key(request: Request, *, required: bool) -> str:
+    key = request.headers.get("Idempotency-Key")
+    if key is None and not required:
+        return ""
+    if key is None or re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key) is None:
+        raise exceptions.ValidationError(
+            {"Idempotency-Key": ["Send 1 to 100 visible ASCII characters, e.g. a UUID."]}
+        )
+    return key
+
+
 # Passes for Shanghai (31) as it stands: flexible rows need no registered employer, the
 # bases lie in Shanghai's 2025 band, and numbers the ledger does not know go to suspense.
 BATCH_EXAMPLE = {
@@ -341,6 +397,7 @@ class ContributionListView(PersonReadsLogged, generics.ListCreateAPIView):
 
     @extend_schema(
         operation_id="contributions_create",
+        parameters=[_idempotency_key_parameter(required=False), PROVINCE_PARAMETER],
         request={"application/json": bulk.row_schema()},
         responses={201: serializers.BatchResultOutput},
         examples=[OpenApiExample("One month", value=BATCH_EXAMPLE["rows"][0], request_only=True)],
@@ -348,7 +405,7 @@ class ContributionListView(PersonReadsLogged, generics.ListCreateAPIView):
         "Idempotency-Key header is optional here and works as for batches.",
     )
     def post(self, request: Request) -> Response:
-        province = write_province(request, request.query_params.get("province"))
+        province = write_province(request, _province_parameter(request))
         body = _read_body(request)
         row = parse_json(body)
         return _answer_idempotently(
@@ -356,7 +413,7 @@ class ContributionListView(PersonReadsLogged, generics.ListCreateAPIView):
             lambda: _batch_answer(
                 province, [row], False, f"api:{_principal(request)}", principal_user(request)
             ),
-            key=request.headers.get("Idempotency-Key", "").strip(),
+            key=_idempotency_key(request, required=False),
             body=body,
         )
 
@@ -420,30 +477,17 @@ class ContributionBatchView(APIView):
 
     @extend_schema(
         operation_id="contributions_batch_create",
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                location=OpenApiParameter.HEADER,
-                required=True,
-                description="Unique per batch; a replay with the same body returns the "
-                "first answer, with another body 409.",
-            ),
-            OpenApiParameter("province", description="Caseworkers only: the province written to."),
-        ],
+        parameters=[_idempotency_key_parameter(required=True), PROVINCE_PARAMETER],
         request={"application/json": bulk.batch_schema(settings.API_MAX_BATCH_ROWS)},
         responses={201: serializers.BatchResultOutput},
         examples=[OpenApiExample("Two rows", value=BATCH_EXAMPLE, request_only=True)],
         description="`mode`: `all_or_nothing` (default) refuses the batch on any bad row; "
         "`accept_valid` posts the valid rows and lists the refused ones. Unknown persons "
-        "are held in suspense. Money as strings or JSON numbers with at most two decimals.",
+        "are held in suspense. Money as strings with at most two decimals.",
     )
     def post(self, request: Request) -> Response:
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > 100:
-            raise exceptions.ValidationError(
-                {"Idempotency-Key": ["Send an Idempotency-Key header of 1 to 100 characters."]}
-            )
-        province = write_province(request, request.query_params.get("province"))
+        key = _idempotency_key(request, required=True)
+        province = write_province(request, _province_parameter(request))
         body = _read_body(request)
         rows, accept_partial = _batch_payload(parse_json(body))
         return _answer_idempotently(

@@ -1,17 +1,19 @@
 """Risk over the API: a province's flags, and screening runs started and followed."""
 
-import django_filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import scope
-from portal.api import IsProvinceOrCaseworker, principal_user, write_province
-from portal.filters import TimestampFilter
+from portal.api import IsProvinceOrCaseworker, principal_user, refused, write_province
+from portal.fields import ProvinceField, TextField, TrueFalseField
+from portal.filters import PatternFilter, ProvinceFilter, StrictFilterSet, TimestampFilter
 from risk import services
 from risk.models import RiskFlag, ScreeningRun
+
+RULE_CODE_PATTERN = "^RK-[0-9]{2}$"
 
 
 class FlagOutput(serializers.ModelSerializer):
@@ -37,9 +39,14 @@ class FlagOutput(serializers.ModelSerializer):
         ]
 
 
-class FlagFilter(django_filters.FilterSet):
-    province = django_filters.CharFilter(field_name="province_id")
-    rule = django_filters.CharFilter(field_name="rule_id")
+@extend_schema_field({"type": "string", "pattern": RULE_CODE_PATTERN})
+class RuleFilter(PatternFilter):
+    pattern = RULE_CODE_PATTERN
+
+
+class FlagFilter(StrictFilterSet):
+    province = ProvinceFilter(field_name="province_id")
+    rule = RuleFilter(field_name="rule_id")
     updated_since = TimestampFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
@@ -59,11 +66,14 @@ class FlagListView(generics.ListAPIView):
 
 
 class ScreeningInput(serializers.Serializer):
-    province = serializers.CharField(max_length=2, required=False)
+    province = ProvinceField(required=False)
     rules = serializers.ListField(
-        child=serializers.CharField(max_length=12), required=False, default=list
+        child=TextField(pattern=RULE_CODE_PATTERN),
+        required=False,
+        default=list,
+        help_text="Rule codes such as RK-01; all rules when empty.",
     )
-    backtest = serializers.BooleanField(default=False)
+    backtest = TrueFalseField(default=False)
 
 
 class ScreeningOutput(serializers.ModelSerializer):
@@ -114,7 +124,7 @@ class ScreeningStartView(APIView):
                 started_by=principal_user(request),
             )
         except services.ScreeningError as error:
-            raise serializers.ValidationError({"rules": [str(error)]}) from None
+            raise refused("rules", "unknown_rule", str(error)) from None
         return Response(ScreeningOutput(run).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -37,12 +37,13 @@ def ok(api: APIClient, endpoint: str, body: Any) -> dict[str, Any]:
     return response.json()
 
 
-def problem_fields(response: Any) -> dict[str, str]:
-    """The problem document's field errors as {field: code}; checks it is a 400 problem."""
-    assert response.status_code == 400, response.content
+def problem_fields(response: Any, status: int = 400) -> dict[str, str]:
+    """The problem document's field errors as {field: code}; checks its status: 400 for input
+    outside the schema, 422 for input a rule refuses."""
+    assert response.status_code == status, response.content
     assert response["Content-Type"] == PROBLEM
     body = response.json()
-    assert body["status"] == 400
+    assert body["status"] == status
     return {error["field"]: error["code"] for error in body["errors"]}
 
 
@@ -251,7 +252,8 @@ def test_account_interest_reads_the_national_rate_of_the_year(api):
     body = ok(
         api,
         "account-interest",
-        {"opening_balance": "0", "monthly_credits": [640] * 12, "method": "monthly", "year": 2024},
+        {"opening_balance": "0", "monthly_credits": ["640"] * 12, "method": "monthly"}
+        | {"year": 2024},
     )
 
     assert (body["closing_balance"], body["rate"], body["rate_is_provisional"]) == (
@@ -266,7 +268,8 @@ def test_account_interest_says_when_the_rate_is_provisional(api):
     body = ok(
         api,
         "account-interest",
-        {"opening_balance": "50000", "monthly_credits": [0] * 12, "method": "annual", "year": 2025},
+        {"opening_balance": "50000", "monthly_credits": ["0"] * 12, "method": "annual"}
+        | {"year": 2025},
     )
 
     assert (body["rate"], body["rate_is_provisional"], body["interest"]) == (
@@ -281,10 +284,10 @@ def test_account_interest_for_a_year_without_any_rate_is_a_field_error(api):
     response = calc(
         api,
         "account-interest",
-        {"opening_balance": "0", "monthly_credits": [0] * 12, "method": "annual", "year": 2010},
+        {"opening_balance": "0", "monthly_credits": ["0"] * 12, "method": "annual", "year": 2010},
     )
 
-    assert problem_fields(response) == {"year": "no_crediting_rate"}
+    assert problem_fields(response, 422) == {"year": "no_crediting_rate"}
 
 
 # --- Transfer amounts (§3.3) ----------------------------------------------------------------
@@ -429,7 +432,7 @@ def test_flexible_base_below_the_floor_ct13_is_refused(api):
         api, "contribution", {"kind": "flexible", "wage_or_base": "4799", **STANDARD_BAND}
     )
 
-    assert problem_fields(response) == {"wage_or_base": "base_out_of_band"}
+    assert problem_fields(response, 422) == {"wage_or_base": "base_out_of_band"}
     assert response.json()["code"] == "base_out_of_band"
 
 
@@ -472,7 +475,7 @@ def test_flexible_base_outside_a_policy_band_is_refused(api):
         {"kind": "flexible", "wage_or_base": "40000", "province": "11", "year": 2025},
     )
 
-    assert problem_fields(response) == {"wage_or_base": "base_out_of_band"}
+    assert problem_fields(response, 422) == {"wage_or_base": "base_out_of_band"}
 
 
 @pytest.mark.django_db
@@ -487,10 +490,10 @@ def test_flexible_base_outside_a_policy_band_is_refused(api):
 def test_contribution_policy_look_up_errors(api, extra, errors):
     response = calc(api, "contribution", {"kind": "employee", "wage_or_base": "3000", **extra})
 
-    assert problem_fields(response) == errors
+    assert problem_fields(response, 422) == errors
 
 
-# --- Bad input is a 400 problem, never a 500 ------------------------------------------------
+# --- Bad input is a 400 or 422 problem, never a 500 ----------------------------------------
 
 PN01 = {
     "pension_base": "10000",
@@ -519,34 +522,18 @@ IR04 = {
         ("retirement-date", {"category": "M60"}, "birth_month"),
         ("minimum-months", {"retirement_year": "soon"}, "retirement_year"),
         ("minimum-months", {"retirement_year": 10**30}, "retirement_year"),
-        (
-            "pension-estimate",
-            {k: v for k, v in PN01.items() if k != "pension_base"},
-            "pension_base",
-        ),
         ("pension-estimate", {**PN01, "contribution_months": -1}, "contribution_months"),
         ("pension-estimate", {**PN01, "contribution_months": 10**30}, "contribution_months"),
         ("pension-estimate", {**PN01, "account_balance": "1e30"}, "account_balance"),
         ("pension-estimate", {**PN01, "account_balance": "NaN"}, "account_balance"),
         ("pension-estimate", {**PN01, "retirement_age_months": 479}, "retirement_age_months"),
         ("pension-estimate", {**PN01, "divisor_mode": "rounded"}, "divisor_mode"),
-        (
-            "pension-estimate",
-            {**PN01, "transitional": {"deemed_months": 400, "coefficient": "0.012"}},
-            "transitional.deemed_months",
-        ),
-        (
-            "pension-estimate",
-            {**PN01, "transitional": {"deemed_months": 120}},
-            "transitional.coefficient",
-        ),
         ("account-interest", {**IR04, "monthly_credits": ["640"] * 11}, "monthly_credits"),
         ("account-interest", {**IR04, "monthly_credits": []}, "monthly_credits"),
         ("account-interest", {**IR04, "rate": "1.5"}, "rate"),
         ("account-interest", {**IR04, "rate": "-0.01"}, "rate"),
-        ("account-interest", {k: v for k, v in IR04.items() if k != "rate"}, "rate"),
         ("account-interest", {**IR04, "method": "daily"}, "method"),
-        ("transfer-amounts", {"months": [], "account_balance": "0"}, "months.non_field_errors"),
+        ("transfer-amounts", {"months": [], "account_balance": "0"}, "months"),
         (
             "transfer-amounts",
             {"months": months(2020, 1, "-1"), "account_balance": "0"},
@@ -562,7 +549,9 @@ IR04 = {
             {"months": [{"month": "2020-1", "base": "1", "kind": "normal"}], "account_balance": 0},
             "months.0.month",
         ),
-        ("claim-place", {"hukou_province": "41", "segments": []}, "segments.non_field_errors"),
+        ("claim-place", {"hukou_province": "41", "segments": []}, "segments"),
+        ("account-interest", {**IR04, "monthly_credits": [640] * 12}, "monthly_credits.0"),
+        ("contribution", {**CT06, "wage_or_base": 8000}, "wage_or_base"),
         (
             "claim-place",
             {"hukou_province": "99", "segments": [{"province": "44", "months": 1}]},
@@ -584,20 +573,45 @@ IR04 = {
         ("contribution", {**CT06, "employer_rate": "16"}, "employer_rate"),
         ("contribution", {**CT06, "wage_or_base": "-1"}, "wage_or_base"),
         ("contribution", {**CT06, "wage_or_base": "8000.001"}, "wage_or_base"),
+        ("contribution", {**CT06, "province": "99", "year": 2025}, "province"),
+        ("contribution", [CT06], "non_field_errors"),
+    ],
+)
+def test_input_outside_the_schema_is_a_400_naming_the_field(api, endpoint, body, field):
+    assert field in problem_fields(calc(api, endpoint, body))
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body", "field"),
+    [
+        (
+            "pension-estimate",
+            {k: v for k, v in PN01.items() if k != "pension_base"},
+            "pension_base",
+        ),
+        (
+            "pension-estimate",
+            {**PN01, "transitional": {"deemed_months": 400, "coefficient": "0.012"}},
+            "transitional.deemed_months",
+        ),
+        (
+            "pension-estimate",
+            {**PN01, "transitional": {"deemed_months": 120}},
+            "transitional.coefficient",
+        ),
+        ("account-interest", {k: v for k, v in IR04.items() if k != "rate"}, "rate"),
         ("contribution", {**CT06, "base_floor": "30000"}, "base_floor"),
         ("contribution", {k: v for k, v in CT06.items() if k != "employer_rate"}, "employer_rate"),
         ("contribution", {k: v for k, v in CT06.items() if k != "base_ceiling"}, "base_ceiling"),
-        ("contribution", {**CT06, "province": "99", "year": 2025}, "province"),
         (
             "contribution",
             {**CT06, "kind": "flexible", "flexible_total_rate": "0.10", "account_rate": "0.20"},
             "account_rate",
         ),
-        ("contribution", [CT06], "non_field_errors"),
     ],
 )
-def test_bad_input_is_a_problem_naming_the_field(api, endpoint, body, field):
-    assert field in problem_fields(calc(api, endpoint, body))
+def test_input_a_rule_refuses_is_a_422_naming_the_field(api, endpoint, body, field):
+    assert field in problem_fields(calc(api, endpoint, body), 422)
 
 
 def test_malformed_json_is_a_problem(api):

@@ -55,20 +55,20 @@ def _ledger_counts() -> tuple:
         ("post", "/api/v1/calculations/retirement-date/"),
     ],
 )
-def test_deeply_nested_json_is_a_400(li, shanghai_system, method, url):
+def test_deeply_nested_json_is_a_422(li, shanghai_system, method, url):
     body = '{"name": ' + _nested(100_000) + "}"
     response = getattr(shanghai_system, method)(url, body, content_type="application/json")
-    assert _problem(response, 400)["errors"][0]["code"] == "too_deep"
+    assert _problem(response, 422)["errors"][0]["code"] == "too_deep"
 
 
-def test_a_deeply_nested_batch_is_a_400(li, shanghai_system):
+def test_a_deeply_nested_batch_is_a_422(li, shanghai_system):
     response = shanghai_system.post(
         "/api/v1/contributions/batches/",
         '{"rows": ' + _nested(100_000) + "}",
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="deep",
     )
-    assert _problem(response, 400)["errors"][0]["code"] == "too_deep"
+    assert _problem(response, 422)["errors"][0]["code"] == "too_deep"
 
 
 @pytest.mark.parametrize(
@@ -84,8 +84,8 @@ def test_a_deeply_nested_batch_is_a_400(li, shanghai_system):
 @pytest.mark.parametrize(
     "cursor", ["cD1hYmM=", "!!!", "cj0xJnA9eA==", "cD0xMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMw=="]
 )
-def test_a_forged_cursor_is_a_400(li, shanghai_system, url, cursor):
-    body = _problem(shanghai_system.get(url, {"cursor": cursor}), 400)
+def test_a_forged_cursor_is_a_422(li, shanghai_system, url, cursor):
+    body = _problem(shanghai_system.get(url, {"cursor": cursor}), 422)
     assert body["errors"][0]["field"] == "cursor"
 
 
@@ -117,7 +117,7 @@ def test_a_nul_byte_in_a_batch_row_is_a_row_error(li, shanghai_system):
         content_type="application/json",
         HTTP_IDEMPOTENCY_KEY="nul",
     )
-    assert _problem(response, 400)["errors"][0] == {
+    assert _problem(response, 422)["errors"][0] == {
         "field": "rows[0].name",
         "code": "invalid_characters",
         "message": "Text may not contain NUL characters or unpaired surrogates.",
@@ -129,7 +129,7 @@ def test_a_nul_byte_in_a_batch_row_is_a_row_error(li, shanghai_system):
 def test_a_lone_surrogate_or_nul_in_a_name_is_a_field_error(li, shanghai_system, name):
     body = json.dumps({"name": name, "hukou_province": "31"})  # ensure_ascii keeps \ud800
     response = shanghai_system.put(f"/api/v1/persons/{LI}/", body, content_type="application/json")
-    error = _problem(response, 400)["errors"][0]
+    error = _problem(response, 422)["errors"][0]
     assert (error["field"], error["code"]) == ("name", "invalid_characters")
     assert InsuredPerson.objects.get(id_number=LI).name == "李强"
 

@@ -94,7 +94,7 @@ def test_rk_01_does_not_name_the_other_province(li, guangdong_system):
         {"id_number": LI, "scheme": "flexible", "start_month": "2025-07"},
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["code"] == "RK-01"
     assert "31" not in response.json()["title"]
 

@@ -57,7 +57,7 @@ def test_a_province_starts_a_screening_of_its_own_province_only(
 
 def test_an_unknown_rule_is_a_field_error(shanghai_system):
     response = shanghai_system.post("/api/v1/risk/screenings/", {"rules": ["RK-99"]}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "rules"
 
 

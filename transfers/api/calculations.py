@@ -16,6 +16,7 @@ from portal.fields import (
     MonthField,
     ProvinceField,
     RateField,
+    WholeNumberField,
 )
 from transfers import rules as transfer_rules
 
@@ -39,8 +40,8 @@ class TransferAmountsMonthSerializer(serializers.Serializer):
 
 
 class TransferAmountsCalculationSerializer(serializers.Serializer):
-    months = TransferAmountsMonthSerializer(
-        many=True,
+    months = serializers.ListField(
+        child=TransferAmountsMonthSerializer(),
         min_length=1,
         max_length=2 * MAX_MONTHS,
         help_text="Every month of the information sheet (信息表); months before 1998-01 move "
@@ -103,7 +104,7 @@ class TransferAmountsView(CalculationView):
 
 class ClaimPlaceSegmentSerializer(serializers.Serializer):
     province = ProvinceField(help_text="Province code.")
-    months = serializers.IntegerField(min_value=0, max_value=MAX_MONTHS)
+    months = WholeNumberField(min_value=0, max_value=MAX_MONTHS)
     kind = serializers.ChoiceField(
         choices=["normal", "deemed", "temporary"],
         default="normal",
@@ -114,8 +115,8 @@ class ClaimPlaceSegmentSerializer(serializers.Serializer):
 
 class ClaimPlaceCalculationSerializer(serializers.Serializer):
     hukou_province = ProvinceField(help_text="Province of the household registration (户籍).")
-    segments = ClaimPlaceSegmentSerializer(
-        many=True,
+    segments = serializers.ListField(
+        child=ClaimPlaceSegmentSerializer(),
         min_length=1,
         max_length=200,
         help_text="Stints in chronological order; several stints in one province add up.",
