@@ -94,6 +94,9 @@ class User(AbstractUser):
         related_name="caseworkers",
         help_text="Caseworkers see the records of this agency's province; national sees all.",
     )
+    prefers_large_text = models.BooleanField(
+        "large text and high contrast (适老化)", default=False, db_default=False
+    )
 
 
 class ChainedRow(models.Model):
@@ -299,3 +302,43 @@ class ChangeRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.summary}"
+
+
+class ActivationCode(models.Model):
+    """A one-time code sent to a person's registered mobile for the first sign-in (账户激活).
+
+    Only a hash is kept. A code serves once, for ACTIVATION_CODE_MINUTES, and at most
+    ACTIVATION_CODE_ATTEMPTS wrong tries.
+    """
+
+    person = models.ForeignKey(
+        "contributions.InsuredPerson", on_delete=models.CASCADE, related_name="+"
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "activation code (激活验证码)"
+        indexes = [models.Index(fields=["person", "-created_at"], name="activation_person_idx")]
+
+    def __str__(self) -> str:
+        return f"activation code of person {self.person_id} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class OutboxMessage(models.Model):
+    """A text message the development SMS gateway "sent": shown on /dev/outbox/, never in
+    production."""
+
+    mobile = models.CharField(max_length=11)
+    text = models.CharField(max_length=300)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "development text message"
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"text message of {self.sent_at:%Y-%m-%d %H:%M}"

@@ -102,6 +102,12 @@ def _scope_of_user(principal: User) -> Scope:
     return NOTHING
 
 
+def own_person(principal: Principal | None) -> InsuredPerson | None:
+    """The insured person a principal is, if it is one: a person sees only themselves."""
+    person_id = scope_of(principal).person_id
+    return None if person_id is None else persons(principal).get(pk=person_id)
+
+
 def provinces(principal: Principal | None) -> set[str] | None:
     """Province codes a principal sees whole; None means every province.
 

@@ -167,6 +167,14 @@ class InsuredPerson(models.Model):
         related_name="merged_duplicates",
         help_text="The record this duplicate was merged into.",
     )
+    mobile = models.CharField(
+        "mobile number (手机号码)",
+        max_length=11,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Registered by the province; the first sign-in's one-time code goes here.",
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

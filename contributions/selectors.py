@@ -1,14 +1,15 @@
 """Reads of the ledger that more than one channel needs."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, Sum
 
 from contributions.models import (
-    ContributionKind,
+    ContributionBatch,
     ContributionRecord,
     DeemedService,
     Enrolment,
@@ -61,13 +62,6 @@ def account_balance(*, person_id: int, as_of: date, province: str | None = None)
         total=Sum("amount")
     )["total"]
     return (credits or Decimal("0.00")) + (entries or Decimal("0.00"))
-
-
-def live_records(**filters) -> QuerySet[ContributionRecord]:
-    """Contribution records that stand (有效记录): neither reversed nor a reversal."""
-    return ContributionRecord.objects.filter(reversed_by__isnull=True, **filters).exclude(
-        kind=ContributionKind.REVERSAL
-    )
 
 
 def contribution_months(*, person_id: int, before: Month) -> int:
@@ -139,3 +133,107 @@ def person_record(*, person_id: int, as_of: date) -> PersonRecord:
         gaps=_gaps(sorted({paid.month for paid in months})),
         account_balance=account_balance(person_id=person_id, as_of=as_of),
     )
+
+
+@dataclass(frozen=True)
+class RecordEntry:
+    """One contribution record as the person's page shows it, with its provenance."""
+
+    id: int
+    month: Month
+    province: str
+    province_name: str
+    employer: str
+    scheme: str
+    base: Decimal
+    pooling_part: Decimal
+    account_part: Decimal
+    kind: str
+    is_temporary_account: bool
+    posted_at: datetime
+    batch: str
+    reversed_by: int | None
+    reversal_of: int | None
+    reason: str
+    stands: bool  # neither reversed nor a reversal (有效记录)
+
+
+def record_entries(*, person_id: int) -> list[RecordEntry]:
+    """Every contribution record of a person, reversed ones and reversals included, in
+    month order: the grid, the month details and the CSV read this one list."""
+    live = ContributionRecord.objects.live().filter(pk=OuterRef("pk"))
+    rows = (
+        ContributionRecord.objects.filter(person_id=person_id)
+        .annotate(stands=Exists(live))
+        .order_by("month", "province_id", "id")
+        .values_list(
+            "id",
+            "month",
+            "province_id",
+            "province__name_zh",
+            "employer__name",
+            "scheme",
+            "base",
+            "pooling_part",
+            "account_part",
+            "kind",
+            "is_temporary_account",
+            "posted_at",
+            "batch__public_id",
+            "reversed_by",
+            "reversal_of_id",
+            "reason",
+            "stands",
+        )
+    )
+    return [
+        RecordEntry(
+            id=row[0],
+            month=Month.from_date(row[1]),
+            province=row[2],
+            province_name=row[3],
+            employer=row[4] or "",
+            scheme=row[5],
+            base=row[6],
+            pooling_part=row[7],
+            account_part=row[8],
+            kind=row[9],
+            is_temporary_account=row[10],
+            posted_at=row[11],
+            batch=str(row[12] or ""),
+            reversed_by=row[13],
+            reversal_of=row[14],
+            reason=row[15],
+            stands=row[16],
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ProvinceFreshness:
+    """How far a province's data reaches: the latest month posted there, and when."""
+
+    province: str
+    posted_up_to: Month | None
+    last_posted_at: datetime | None
+
+
+def province_freshness(provinces: Iterable[str]) -> list[ProvinceFreshness]:
+    """For each province, the latest contribution month on the ledger and the time of its
+    latest batch, so a province that posts late does not look like a gap."""
+    found = []
+    for province in sorted(set(provinces)):
+        latest = ContributionRecord.objects.filter(province_id=province).aggregate(
+            latest=Max("month")
+        )["latest"]
+        batch = (
+            ContributionBatch.objects.filter(province_id=province)
+            .order_by("-id")
+            .values_list("received_at", flat=True)
+            .first()
+        )
+        found.append(
+            ProvinceFreshness(province, Month.from_date(latest) if latest else None, batch)
+        )
+    return found

@@ -93,9 +93,11 @@ def person_upsert(
     name: str,
     hukou_province: str,
     retirement_category: str | None = None,
+    mobile: str | None = None,
     by: Principal | None = None,
 ) -> tuple[InsuredPerson, bool]:
-    """Register an insured person (参保登记) or update name and hukou; returns (person, created).
+    """Register an insured person (参保登记) or update name, hukou and mobile number; returns
+    (person, created). A mobile number left out (None) stays as it was.
 
     Birth date and sex come from the ID number and are never taken from the caller. A
     person is registered once in the nation: a principal that does not see the person
@@ -123,6 +125,7 @@ def person_upsert(
                 sex=check.sex,
                 hukou_province_id=hukou_province,
                 retirement_category=retirement_category or default_retirement_category(check.sex),
+                mobile=mobile or "",
             )
             return person, True
         if by is not None and not scope.persons(by).filter(pk=person.pk).exists():
@@ -154,6 +157,9 @@ def person_upsert(
         if retirement_category is not None:
             person.retirement_category = retirement_category
             fields.append("retirement_category")
+        if mobile is not None:
+            person.mobile = mobile
+            fields.append("mobile")
         person.save(update_fields=fields)
         return person, False
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from portal.demo import demo_logins_text
+from portal.demo import demo_logins_text, demo_persons_text
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -144,8 +144,8 @@ def run(port: int) -> int:
     """Migrate, seed, and run worker, beat and web until Ctrl-C or a child dies."""
     with services() as env:
         _manage(env, "migrate", "--noinput")
-        _manage(env, "seed_demo")
         _manage(env, "generate_nation", "--persons", str(DEMO_PERSONS), "--seed", "1", "--if-empty")
+        _manage(env, "seed_demo")
         celery = [sys.executable, "-m", "celery", "-A", "portal"]
         commands = {
             "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
@@ -159,7 +159,10 @@ def run(port: int) -> int:
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_for(lambda: _http_ok(f"{base}/readyz"), "the portal", timeout=90)
-            print(BANNER.format(base=base, logins=demo_logins_text()), flush=True)
+            print(
+                BANNER.format(base=base, logins=demo_logins_text() + "\n" + demo_persons_text()),
+                flush=True,
+            )
             while True:
                 for name, child in children.items():
                     if child.poll() is not None:

@@ -27,6 +27,7 @@ MONTH_PATTERN = "^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$"
 # The shapes the schema states; the check characters are a rule's (a 422 when wrong).
 ID_NUMBER_PATTERN = "^[0-9]{17}[0-9Xx]$"  # GB 11643
 USCC_PATTERN = "^[0-9A-Z]{18}$"  # GB 32100
+MOBILE_PATTERN = "^(1[3-9][0-9]{9})?$"  # a mainland mobile number, or empty
 
 CATEGORY_CHOICES = [
     (rules.RetirementCategory.M60.value, "men, original age 60"),

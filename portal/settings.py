@@ -134,6 +134,11 @@ if ENVIRONMENT == "test":
 
 LOGIN_URL = "admin:login"
 
+# How an insured person proves who they are at the first sign-in, and the text messages
+# that carry the one-time code (accounts.activation, accounts.sms).
+PERSON_IDENTITY = env_str("PERSON_IDENTITY", "accounts.activation.SmsActivation")
+SMS_GATEWAY = env_str("SMS_GATEWAY", "accounts.sms.DevelopmentSmsGateway")
+
 # Sign-in lockout (django-axes): this many failures for one username, or from one address
 # (password spraying), lock it for the cool-off time; the attempts are listed in the admin
 # (Axes › Access attempts).

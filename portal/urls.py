@@ -19,6 +19,15 @@ admin.site.index_title = "Caseworker administration"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("signin/", views.SignInView.as_view(), name="signin"),
+    path("signout/", views.sign_out, name="signout"),
+    path("activate/", views.activate, name="activate"),
+    path("dev/outbox/", views.development_outbox, name="dev-outbox"),
+    path("me/", views.me_home, name="me-home"),
+    path("me/record/", views.me_record, name="me-record"),
+    path("me/record.csv", views.me_record_csv, name="me-record-csv"),
+    path("me/access-log/", views.me_access_log, name="me-access-log"),
+    path("me/large-text/", views.me_large_text, name="me-large-text"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

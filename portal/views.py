@@ -1,9 +1,234 @@
-"""Pages of the insured person's portal (個人網頁)."""
+"""Pages of the insured person's portal (个人网页): sign-in, the record, the access log.
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+Each page reads through the selectors and writes through the services; who the person is
+comes from the scope module, so a person reaches only their own record.
+"""
+
+import csv
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import scope
+from accounts.activation import ActivationError, person_identity
+from accounts.models import AccessLog, OutboxMessage
+from contributions import rules, selectors
+from contributions.models import Enrolment, InsuredPerson
+from contributions.rules import Month
+from portal.forms import ActivationFinishForm, ActivationStartForm, PersonSignInForm
+from portal.record import record_grid
+
+PersonView = Callable[..., HttpResponse]
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Landing page: what the portal is, and where each kind of user goes."""
     return render(request, "portal/home.html")
+
+
+# --- Signing in ---------------------------------------------------------------------------
+
+
+class SignInView(LoginView):
+    """Sign-in with the ID number and a password (locked after repeated failures)."""
+
+    form_class = PersonSignInForm
+    template_name = "portal/signin.html"
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return "/me/"
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("signin")
+
+
+def activate(request: HttpRequest) -> HttpResponse:
+    """First sign-in: prove who you are with a code to your registered mobile, then choose a
+    password. Two steps; the ID number waits in the session between them."""
+    identity = person_identity()
+    pending = request.session.get("activation_id_number")
+    if request.method == "POST" and "code" in request.POST and pending:
+        form = ActivationFinishForm(request.POST)
+        if form.is_valid():
+            try:
+                user = identity.finish(
+                    id_number=pending,
+                    code=form.cleaned_data["code"],
+                    password=form.cleaned_data["password"],
+                )
+            except ActivationError as refused:
+                form.add_error(refused.field, refused.message)
+            else:
+                del request.session["activation_id_number"]
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect("me-home")
+        return render(request, "portal/activate.html", {"finish": form, "sent_to": pending})
+    if request.method == "POST":
+        start = ActivationStartForm(request.POST)
+        if start.is_valid():
+            try:
+                sent_to = identity.start(
+                    id_number=start.cleaned_data["id_number"], name=start.cleaned_data["name"]
+                )
+            except ActivationError as refused:
+                start.add_error(refused.field, refused.message)
+            else:
+                request.session["activation_id_number"] = start.cleaned_data["id_number"]
+                return render(
+                    request,
+                    "portal/activate.html",
+                    {"finish": ActivationFinishForm(), "sent_to": sent_to},
+                )
+        return render(request, "portal/activate.html", {"start": start})
+    return render(request, "portal/activate.html", {"start": ActivationStartForm()})
+
+
+def development_outbox(request: HttpRequest) -> HttpResponse:
+    """The text messages the development gateway "sent" (development only)."""
+    if settings.ENVIRONMENT != "development" and not settings.DEBUG:
+        raise Http404
+    messages = OutboxMessage.objects.all()[:20]
+    return render(request, "portal/outbox.html", {"messages": messages})
+
+
+# --- The person's pages -------------------------------------------------------------------
+
+
+def person_required(view: PersonView) -> PersonView:
+    """Signed in as an insured person; the view receives that person."""
+
+    @wraps(view)
+    @login_required(login_url="signin")
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        person = scope.own_person(request.user)
+        if person is None:
+            return render(request, "portal/not_a_person.html", status=403)
+        return view(request, person, *args, **kwargs)
+
+    return wrapper
+
+
+@person_required
+def me_home(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
+    """Home (电子档案袋): who, where insured now, months against the minimum, balance,
+    retirement month and window, and how fresh each province's data is."""
+    today = timezone.localdate()
+    this_month = Month.from_date(today)
+    birth_month = Month.from_date(person.birth_date)
+    category = rules.RetirementCategory(person.retirement_category)
+    statutory = rules.statutory_retirement(birth_month=birth_month, category=category)
+    earliest, latest = rules.flexible_window(birth_month=birth_month, category=category)
+    enrolments = list(
+        Enrolment.objects.filter(person=person).select_related("province", "employer")
+    )
+    context = {
+        "person": person,
+        "current": [e for e in enrolments if e.status == Enrolment.Status.ACTIVE],
+        "months": selectors.contribution_months(person_id=person.pk, before=this_month + 1),
+        "minimum_months": rules.minimum_contribution_months(statutory.month.year),
+        "balance": selectors.account_balance(person_id=person.pk, as_of=today),
+        "statutory": statutory,
+        "earliest": earliest,
+        "latest": latest,
+        "freshness": selectors.province_freshness({e.province_id for e in enrolments}),
+    }
+    return render(request, "portal/me/home.html", context)
+
+
+@person_required
+def me_record(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
+    """The record: a year × month grid across provinces; ?month=YYYY-MM opens a month."""
+    entries = selectors.record_entries(person_id=person.pk)
+    grid = record_grid(entries, until=Month.from_date(timezone.localdate()))
+    opened = None
+    if "month" in request.GET:
+        try:
+            opened = Month.parse(request.GET["month"])
+        except ValueError:
+            opened = None
+    context = {
+        "person": person,
+        "grid": grid,
+        "opened": opened,
+        "opened_entries": [e for e in entries if e.month == opened],
+    }
+    return render(request, "portal/me/record.html", context)
+
+
+CSV_COLUMNS = [
+    "month", "province", "province_name", "employer", "scheme", "base", "pooling_part",
+    "account_part", "kind", "temporary_account", "status", "reason", "posted_at", "batch",
+]  # fmt: skip
+
+
+def _csv_text(value: object) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+@person_required
+def me_record_csv(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
+    """Every record of the person, the grid's months with their details, as CSV."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="pension-record.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read UTF-8 Chinese names
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for entry in selectors.record_entries(person_id=person.pk):
+        status = "standing" if entry.stands else ("reversal" if entry.reversal_of else "reversed")
+        row = [
+            entry.month, entry.province, entry.province_name, _csv_text(entry.employer),
+            entry.scheme, entry.base, entry.pooling_part, entry.account_part, entry.kind,
+            "yes" if entry.is_temporary_account else "no", status, _csv_text(entry.reason),
+            timezone.localtime(entry.posted_at).isoformat(timespec="seconds"), entry.batch,
+        ]  # fmt: skip
+        writer.writerow(row)
+    return response
+
+
+@person_required
+def me_access_log(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
+    """Who looked at my record (查询记录): the agency or province system, when and why,
+    never the caseworker's name."""
+    reads = (
+        AccessLog.objects.filter(person_ids__contains=[person.pk])
+        .select_related("agency", "api_client__province")
+        .order_by("-at")[:200]
+    )
+    rows = [
+        {
+            "at": read.at,
+            "who": read.agency.name
+            if read.agency
+            else _("Provincial system of %(province)s")
+            % {"province": read.api_client.province.name_zh},
+            "purpose": read.purpose,
+        }
+        for read in reads
+    ]
+    return render(request, "portal/me/access_log.html", {"person": person, "rows": rows})
+
+
+@person_required
+@require_POST
+def me_large_text(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
+    """Turn large text and high contrast on or off; remembered for the person."""
+    user = request.user
+    user.prefers_large_text = not user.prefers_large_text
+    user.save(update_fields=["prefers_large_text"])
+    target = request.POST.get("next", "/me/")
+    return redirect(target if target.startswith("/me/") else "/me/")

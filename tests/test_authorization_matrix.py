@@ -385,3 +385,41 @@ def test_an_insured_person_reads_only_their_own_record(nation):
 
             args = [GUANGDONG_PERSON] if rule == "person" else []
             assert client.get(reverse(name, args=args)).status_code == 403, name
+
+
+# --- the person's pages -------------------------------------------------------------------
+
+# Every page under /me/, each answering for the signed-in person only. A new page must be
+# added here.
+PERSON_PAGES = ["me-home", "me-record", "me-record-csv", "me-access-log", "me-large-text"]
+
+
+def test_every_person_page_is_in_the_matrix():
+    from django.urls import get_resolver
+
+    names = {
+        pattern.name
+        for pattern in get_resolver().url_patterns
+        if isinstance(pattern, URLPattern) and str(pattern.pattern).startswith("me/")
+    }
+    assert names == set(PERSON_PAGES)
+
+
+def test_a_person_page_shows_only_the_signed_in_person(nation, caseworkers):
+    from django.test import Client
+    from django.urls import reverse
+
+    user = User.objects.create_user(username="person-31")
+    InsuredPerson.objects.filter(pk=nation["31"].pk).update(user=user)
+    person = Client()
+    person.force_login(user)
+    for name in PERSON_PAGES:
+        if name == "me-large-text":
+            continue
+        body = person.get(reverse(name)).content.decode("utf-8-sig")
+        assert GUANGDONG_PERSON not in body and GUANGDONG_PERSON[:6] + "*" not in body, name
+    for username in ("admin", "national", "shanghai"):
+        staff = Client()
+        staff.force_login(User.objects.get(username=username))
+        assert staff.get(reverse("me-home")).status_code == 403, username
+    assert Client().get(reverse("me-record")).status_code == 302

@@ -13,6 +13,7 @@ from contributions.models import (
 )
 from portal.fields import (
     ID_NUMBER_PATTERN,
+    MOBILE_PATTERN,
     USCC_PATTERN,
     MonthField,
     ProvinceField,
@@ -24,6 +25,13 @@ from portal.fields import (
 class PersonInput(serializers.Serializer):
     name = TextField(max_length=50)
     hukou_province = ProvinceField()
+    mobile = TextField(
+        pattern=MOBILE_PATTERN,
+        required=False,
+        allow_blank=True,
+        help_text="Mobile number (手机号码) for the person's first sign-in; empty removes it, "
+        "left out keeps it.",
+    )
     retirement_category = serializers.ChoiceField(
         choices=RetirementCategory.choices, required=False
     )

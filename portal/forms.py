@@ -1,0 +1,64 @@
+"""Forms of the insured person's pages."""
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from portal.fields import ID_NUMBER_PATTERN
+
+
+def _id_number_field() -> forms.RegexField:
+    return forms.RegexField(
+        label=_("ID number"),
+        regex=ID_NUMBER_PATTERN,
+        max_length=18,
+        error_messages={"invalid": _("An ID number is 17 digits followed by a digit or X.")},
+        widget=forms.TextInput(attrs={"autocomplete": "username", "inputmode": "text"}),
+    )
+
+
+class PersonSignInForm(AuthenticationForm):
+    """Sign-in with the ID number and a password; only insured persons sign in here."""
+
+    username = _id_number_field()
+    error_messages = {
+        "invalid_login": _("The ID number or the password is not right."),
+        "inactive": _("This account is closed."),
+        "not_a_person": _("Caseworkers sign in at the caseworker administration."),
+    }
+
+    def clean_username(self) -> str:
+        return self.cleaned_data["username"].upper()
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if getattr(user, "insured_person", None) is None:
+            raise forms.ValidationError(self.error_messages["not_a_person"], code="not_a_person")
+
+
+class ActivationStartForm(forms.Form):
+    id_number = _id_number_field()
+    name = forms.CharField(label=_("Name"), max_length=50)
+
+
+class ActivationFinishForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Code from the text message"),
+        regex=r"^[0-9]{6}$",
+        error_messages={"invalid": _("The code has six digits.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    password = forms.CharField(
+        label=_("New password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_again = forms.CharField(
+        label=_("New password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords differ."))
+        return data

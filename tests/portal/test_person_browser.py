@@ -1,0 +1,109 @@
+"""The person's pages in a real headless Chromium (Debian's chromium and chromium-driver):
+sign in, read the grid, open a month, switch language, turn on large text; axe-core finds
+no serious or critical accessibility violation on any page."""
+
+import shutil
+
+import pytest
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from accounts.models import User
+from tests.conftest import LI
+
+CHROMEDRIVER = shutil.which("chromedriver")
+PASSWORD = "a-long-pension-password"  # noqa: S105
+WAIT = 30  # seconds: generous, for a slow machine
+
+pytestmark = [
+    pytest.mark.skipif(CHROMEDRIVER is None, reason="Chromium's driver is not installed"),
+    # Reference data comes from migrations; serialized_rollback restores it after the flush.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    options.add_argument("--window-size=360,800")  # a phone
+    options.add_argument("--lang=en-US")  # the page starts in English, then switches
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
+    driver.implicitly_wait(0)
+    yield driver
+    driver.quit()
+
+
+def _serious_violations(driver) -> list[str]:
+    axe = Axe(driver)
+    axe.inject()
+    results = axe.run()
+    assert results["passes"], "axe-core checked nothing"
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def _wait(driver) -> WebDriverWait:
+    # An element read while the next page loads is stale: read it again.
+    return WebDriverWait(driver, WAIT, ignored_exceptions=[StaleElementReferenceException])
+
+
+def _wait_for(driver, locator):
+    return _wait(driver).until(expected_conditions.presence_of_element_located(locator))
+
+
+def test_a_person_signs_in_reads_the_grid_opens_a_month_and_changes_the_display(
+    live_server, browser, li_paid
+):
+    user = User.objects.create_user(username=LI, password=PASSWORD)
+    li_paid.user = user
+    li_paid.save(update_fields=["user"])
+    pages_checked = []
+
+    browser.get(f"{live_server.url}/signin/")
+    assert not _serious_violations(browser)
+    browser.find_element(By.NAME, "username").send_keys(LI)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    _wait_for(browser, (By.ID, "months-heading"))
+    assert "110101********1233" in browser.page_source
+    pages_checked.append(("/me/", _serious_violations(browser)))
+
+    browser.find_element(By.LINK_TEXT, "Every month").click()
+    may = _wait_for(browser, (By.CSS_SELECTOR, 'a[aria-label^="2024-05"]'))
+    assert "补" in may.text
+    pages_checked.append(("/me/record/", _serious_violations(browser)))
+    may.click()
+    detail = _wait_for(browser, (By.ID, "detail"))
+    assert "上海示例有限公司" in detail.text and "9000.00" in detail.text
+    pages_checked.append(("/me/record/?month=2024-05", _serious_violations(browser)))
+
+    browser.get(f"{live_server.url}/me/access-log/")
+    _wait_for(browser, (By.TAG_NAME, "table"))
+    pages_checked.append(("/me/access-log/", _serious_violations(browser)))
+
+    Select(browser.find_element(By.ID, "language")).select_by_value("zh-hans")
+    browser.find_element(By.CSS_SELECTOR, "form.lang button").click()
+    _wait(browser).until(
+        lambda driver: driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-hans"
+    )
+    assert "谁查询了我的记录" in browser.page_source
+
+    browser.find_element(By.XPATH, "//button[@aria-pressed='false']").click()
+    _wait(browser).until(
+        lambda driver: (
+            "large-text" in driver.find_element(By.TAG_NAME, "body").get_attribute("class")
+        )
+    )
+    pages_checked.append(("large text", _serious_violations(browser)))
+
+    assert [(page, found) for page, found in pages_checked if found] == []

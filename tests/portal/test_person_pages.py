@@ -1,0 +1,158 @@
+"""The insured person's pages: sign-in, first activation by text message, the record grid,
+a month's details, the CSV, who looked at the record; and that a person reaches only
+themselves."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import AccessLog, ActivationCode, OutboxMessage, User
+from accounts.services import access_record
+from contributions import services
+from tests.conftest import LI
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-long-pension-password"  # noqa: S105
+WANG = "11010519491231002X"
+
+
+def _signed_in(person) -> Client:
+    user = User.objects.create_user(username=person.id_number, password=PASSWORD)
+    person.user = user
+    person.save(update_fields=["user"])
+    client = Client(headers={"accept-language": "en"})
+    response = client.post("/signin/", {"username": person.id_number, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == "/me/"
+    return client
+
+
+def _text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def test_a_person_signs_in_with_the_id_number_and_sees_their_home(li_paid):
+    client = _signed_in(li_paid)
+    page = _text(client.get("/me/"))
+    assert "110101********1233" in page
+    assert LI not in page  # masked everywhere
+    assert "上海示例有限公司" in page
+
+
+def test_a_wrong_password_is_a_form_error_and_no_session(li_paid):
+    _signed_in(li_paid)
+    client = Client()
+    response = client.post("/signin/", {"username": LI, "password": "wrong"})
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode() or "error" in response.content.decode()
+    assert client.get("/me/").status_code == 302
+
+
+def test_a_caseworker_cannot_use_the_persons_sign_in(caseworkers):
+    response = Client().post("/signin/", {"username": "shanghai", "password": "x"})
+    assert response.status_code == 200  # the ID number field refuses the username
+
+
+def test_the_persons_pages_need_a_signed_in_person(li_paid, shanghai_caseworker):
+    for url in ["/me/", "/me/record/", "/me/record.csv", "/me/access-log/"]:
+        response = Client().get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/signin/")
+    staff = Client()
+    staff.force_login(User.objects.get(username="shanghai"))
+    assert staff.get("/me/").status_code == 403
+
+
+def test_activation_sends_a_code_to_the_registered_mobile_then_sets_the_password(li_paid):
+    client = Client()
+    response = client.post("/activate/", {"id_number": LI, "name": "李强"})
+    assert "138****8000" in response.content.decode()
+    [message] = OutboxMessage.objects.all()
+    code = re.search(r"\b(\d{6})\b", message.text)[1]
+    wrong = client.post(
+        "/activate/", {"code": "000000" if code != "000000" else "111111",
+                       "password": PASSWORD, "password_again": PASSWORD},
+    )  # fmt: skip
+    assert "This code is not the one we sent." in wrong.content.decode()
+    done = client.post(
+        "/activate/", {"code": code, "password": PASSWORD, "password_again": PASSWORD}
+    )
+    assert done.status_code == 302 and done["Location"] == "/me/"
+    assert client.get("/me/").status_code == 200
+    again = Client().post("/signin/", {"username": LI, "password": PASSWORD})
+    assert again.status_code == 302
+    # The code served once.
+    assert ActivationCode.objects.get().used_at is not None
+
+
+def test_activation_says_the_same_whatever_does_not_match(li_paid):
+    answers = set()
+    for id_number, name in [(LI, "王芳"), (WANG, "王芳"), ("110101199003071234", "李强")]:
+        page = Client().post("/activate/", {"id_number": id_number, "name": name})
+        answers.add("do not match a registered person" in page.content.decode())
+    assert answers == {True}
+    assert not OutboxMessage.objects.exists()
+
+
+def test_the_grid_shows_each_month_with_its_marks_and_a_month_opens(li_paid):
+    client = _signed_in(li_paid)
+    page = client.get("/me/record/").content.decode()
+    cell = re.search(r'aria-label="2024-05 [^"]*"[^>]*>(.*?)</a>', page)[1]
+    assert "31" in cell and "补" in cell  # back-payment
+    march = re.search(r'aria-label="2024-03 [^"]*"[^>]*>(.*?)</a>', page)[1]
+    assert "更" in march and "31" not in march  # corrected, nothing standing
+    detail = _text(client.get("/me/record/", {"month": "2024-03"}))
+    assert "wrong base" in detail and "reversed" in detail
+
+
+def test_the_csv_has_every_record_with_its_status(li_paid):
+    client = _signed_in(li_paid)
+    body = client.get("/me/record.csv").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert {(r["month"], r["status"]) for r in rows} >= {
+        ("2024-03", "reversed"),
+        ("2024-03", "reversal"),
+        ("2024-05", "standing"),
+    }
+    assert {r["kind"] for r in rows if r["month"] == "2024-05"} == {"back_payment"}
+
+
+def test_the_access_log_names_the_agency_never_the_caseworker(li_paid, caseworkers):
+    reader = User.objects.get(username="shanghai")
+    access_record(
+        principal=reader, person_ids=[li_paid.pk], action="admin_view", path="/x", purpose="核对"
+    )
+    page = _text(_signed_in(li_paid).get("/me/access-log/"))
+    assert reader.agency.name in page and "核对" in page
+    assert "shanghai" not in page and reader.first_name not in page
+    assert AccessLog.objects.count() == 1  # the person reading their own log is not a read
+
+
+def test_a_person_never_reaches_another_persons_record(li_paid):
+    other, _ = services.person_upsert(id_number=WANG, name="王芳", hukou_province="11")
+    client = _signed_in(other)
+    for url in ["/me/", "/me/record/", "/me/record.csv"]:
+        assert LI not in client.get(url).content.decode("utf-8-sig")
+        assert "李强" not in client.get(url).content.decode("utf-8-sig")
+    assert client.get("/me/record/", {"month": "2024-01"}).status_code == 200
+    assert (
+        "上海示例有限公司" not in client.get("/me/record/", {"month": "2024-01"}).content.decode()
+    )
+
+
+def test_large_text_is_remembered_for_the_person(li_paid):
+    client = _signed_in(li_paid)
+    client.post("/me/large-text/", {"next": "/me/record/"})
+    assert 'class="large-text"' in client.get("/me/").content.decode()
+    assert User.objects.get(username=LI).prefers_large_text
+
+
+def test_the_month_grid_starts_at_the_first_month_and_runs_to_now(li_paid):
+    client = _signed_in(li_paid)
+    page = client.get("/me/record/").content.decode()
+    this_year = timezone.localdate().year
+    assert f'<th scope="row">{this_year}</th>' in page
+    assert '<th scope="row">2023</th>' not in page
