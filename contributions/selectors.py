@@ -152,7 +152,6 @@ class RecordEntry:
     is_temporary_account: bool
     posted_at: datetime
     batch: str
-    reversed_by: int | None
     reversal_of: int | None
     reason: str
     stands: bool  # neither reversed nor a reversal (有效记录)
@@ -180,7 +179,6 @@ def record_entries(*, person_id: int) -> list[RecordEntry]:
             "is_temporary_account",
             "posted_at",
             "batch__public_id",
-            "reversed_by",
             "reversal_of_id",
             "reason",
             "stands",
@@ -201,10 +199,9 @@ def record_entries(*, person_id: int) -> list[RecordEntry]:
             is_temporary_account=row[10],
             posted_at=row[11],
             batch=str(row[12] or ""),
-            reversed_by=row[13],
-            reversal_of=row[14],
-            reason=row[15],
-            stands=row[16],
+            reversal_of=row[13],
+            reason=row[14],
+            stands=row[15],
         )
         for row in rows
     ]

@@ -49,10 +49,6 @@ class RecordGrid:
     years: list[GridYear]
     colours: dict[str, int]  # province code → palette index
 
-    @property
-    def provinces(self) -> list[str]:
-        return list(self.colours)
-
 
 def record_grid(entries: list[RecordEntry], *, until: Month) -> RecordGrid:
     """Years from the first recorded month to `until`, newest first, twelve cells each."""
