@@ -10,17 +10,15 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from accounts.models import User
-from contributions import rules
+from accounts.models import Province, User
 from contributions.models import (
     AccountEntryKind,
-    ContributionRecord,
     CreditingRate,
     FundAccount,
     JournalEntry,
     PersonalAccountEntry,
 )
-from contributions.selectors import account_balance
+from contributions.selectors import crediting_rate_for, interest_so_far
 from contributions.services import LedgerError, journal_post
 
 # --- Annual interest ---------------------------------------------------------------------
@@ -46,11 +44,14 @@ WITH movements AS (
                     FILTER (WHERE value_date >= %(year_start)s), 0) AS product
       FROM movements
      GROUP BY person_id, province_id
+), rates AS (
+    SELECT unnest(%(rate_provinces)s::text[]) AS province_id,
+           unnest(%(rates)s::numeric[]) AS rate
 ), due AS (
     -- numeric round() is half away from zero: half up for these non-negative amounts.
-    SELECT person_id, province_id,
-           round(%(rate)s * opening + %(rate)s * product / 12, 2) AS interest
-      FROM balances
+    SELECT person_id, province_id, rate,
+           round(rate * opening + rate * product / 12, 2) AS interest
+      FROM balances JOIN rates USING (province_id)
 ), posted AS (
     SELECT person_id, province_id, sum(amount) AS amount,
            bool_or(kind = 'interest_adjustment') AS adjusted,
@@ -59,7 +60,7 @@ WITH movements AS (
      WHERE interest_year = %(year)s AND kind IN ('interest', 'interest_adjustment')
      GROUP BY person_id, province_id
 )
-SELECT due.person_id, due.province_id,
+SELECT due.person_id, due.province_id, due.rate,
        CASE WHEN posted.person_id IS NULL THEN 'interest' ELSE 'interest_adjustment' END AS kind,
        due.interest - coalesce(posted.amount, 0) AS amount
   FROM due LEFT JOIN posted USING (person_id, province_id)
@@ -72,7 +73,7 @@ INTEREST_INSERT_SQL = """
 INSERT INTO contributions_personalaccountentry
     (person_id, province_id, kind, amount, value_date, interest_year, rate, is_provisional,
      journal_entry_id, reason, posted_at)
-SELECT due.person_id, due.province_id, due.kind, due.amount, %(year_end)s, %(year)s, %(rate)s,
+SELECT due.person_id, due.province_id, due.kind, due.amount, %(year_end)s, %(year)s, due.rate,
        due.kind = 'interest' AND %(provisional)s, entries.entry_id, '', now()
   FROM interest_due AS due
   JOIN (SELECT unnest(%(provinces)s::text[]) AS province_id,
@@ -83,26 +84,10 @@ SELECT due.person_id, due.province_id, due.kind, due.amount, %(year_end)s, %(yea
 @dataclass(frozen=True)
 class InterestPosting:
     year: int
-    rate: Decimal
+    rate: Decimal | None  # the national rate; None before 2016, when each province set its own
     is_provisional: bool
     accounts: int
     amount_by_province: dict[str, Decimal]
-
-
-def crediting_rate_for(year: int) -> tuple[Decimal, bool]:
-    """The crediting rate of `year` and whether it is provisional (spec Decisions).
-
-    A year without a rate uses the latest published one, provisionally.
-    """
-    rate = CreditingRate.objects.filter(year=year).first()
-    if rate is not None:
-        return rate.rate, rate.is_provisional
-    latest = (
-        CreditingRate.objects.filter(year__lt=year, is_provisional=False).order_by("-year").first()
-    )
-    if latest is None:
-        raise LedgerError("no_crediting_rate", f"no crediting rate published up to {year}")
-    return latest.rate, True
 
 
 def interest_post_year(*, year: int, posted_by: User | None = None) -> InterestPosting:
@@ -113,12 +98,15 @@ def interest_post_year(*, year: int, posted_by: User | None = None) -> InterestP
     a rerun posts nothing. One journal entry per province: Dr pooling fund, Cr account
     liability.
     """
-    rate, provisional = crediting_rate_for(year)
+    rates = _rates_by_province(year)
+    national = year >= CreditingRate.NATIONAL_FROM
+    rate, provisional = crediting_rate_for(year) if national else (None, False)
     params = {
         "year": year,
         "year_start": date(year, 1, 1),
         "year_end": date(year, 12, 31),
-        "rate": rate,
+        "rate_provinces": list(rates),
+        "rates": list(rates.values()),
         "provisional": provisional,
     }
     with transaction.atomic(), connection.cursor() as cursor:
@@ -131,7 +119,7 @@ def interest_post_year(*, year: int, posted_by: User | None = None) -> InterestP
         entries = {
             province: journal_post(
                 event=JournalEntry.Event.INTEREST,
-                description=f"interest {year} at {rate * 100:.2f} %"
+                description=f"interest {year} at {rates[province] * 100:.2f} %"
                 + (" (provisional)" if provisional else ""),
                 posted_by=posted_by,
                 lines=[
@@ -157,6 +145,17 @@ def interest_post_year(*, year: int, posted_by: User | None = None) -> InterestP
     )
 
 
+def _rates_by_province(year: int) -> dict[str, Decimal]:
+    """Every province's crediting rate of `year`: the national one from 2016."""
+    if year >= CreditingRate.NATIONAL_FROM:
+        rate, _ = crediting_rate_for(year)
+        return dict.fromkeys(Province.objects.values_list("code", flat=True), rate)
+    rates = dict(CreditingRate.objects.filter(year=year).values_list("province_id", "rate"))
+    if not rates:
+        raise LedgerError("no_crediting_rate", f"no provincial crediting rates of {year}")
+    return rates
+
+
 def interest_to_transfer(
     *, person_id: int, province: str, day: date, posted_by: User | None = None
 ) -> Decimal:
@@ -167,27 +166,10 @@ def interest_to_transfer(
     that province, so the year-end run leaves the account alone afterwards.
     """
     year, month = day.year, day.month
-    if PersonalAccountEntry.objects.filter(
-        person_id=person_id, province_id=province, interest_year=year
-    ).exists():
-        return Decimal("0.00")
-    rate, _ = crediting_rate_for(year)
-    opening = account_balance(person_id=person_id, as_of=date(year - 1, 12, 31), province=province)
-    monthly = [Decimal(0)] * 12
-    this_year = {"person_id": person_id, "province_id": province}
-    for when, amount in ContributionRecord.objects.filter(
-        **this_year, month__year=year
-    ).values_list("month", "account_part"):
-        monthly[when.month - 1] += amount
-    for when, amount in PersonalAccountEntry.objects.filter(
-        **this_year, value_date__year=year
-    ).values_list("value_date", "amount"):
-        monthly[when.month - 1] += amount
-    interest = rules.interest_to_month(
-        opening_balance=opening, monthly_credits=monthly, rate=rate, month=month
-    ).interest
+    interest = interest_so_far(person_id=person_id, province=province, day=day)
     if interest <= 0:
         return Decimal("0.00")
+    rate, _ = crediting_rate_for(year, province)
     entry = journal_post(
         event=JournalEntry.Event.INTEREST,
         description=f"interest {year} to month {month} at {rate * 100:.2f} % (transfer)",

@@ -93,28 +93,59 @@ class ProvincePolicy(models.Model):
 
 
 class CreditingRate(models.Model):
-    """The national personal-account crediting rate (记账利率) of one year, national since 2016."""
+    """The personal-account crediting rate (记账利率) of one year: national since 2016, set by
+    each province before (spec §2.1).
 
-    year = models.PositiveSmallIntegerField(unique=True)
+    A provincial rate the project has no published figure for is a placeholder: that year's
+    one-year time-deposit benchmark rate, the law's floor (docs/rules.md).
+    """
+
+    NATIONAL_FROM = 2016
+
+    year = models.PositiveSmallIntegerField()
+    province = models.ForeignKey(
+        "accounts.Province",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Before 2016 only: the province that set the rate.",
+    )
     rate = models.DecimalField(**RATE)
     published_on = models.DateField(null=True, blank=True)
     is_provisional = models.BooleanField(
         default=False,
         help_text="Not yet confirmed by an official notice; postings using it are trued up.",
     )
+    is_placeholder = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="No published figure: the one-year time-deposit rate of the year stands in.",
+    )
     source = models.TextField()
 
     class Meta:
-        ordering = ["year"]
+        ordering = ["year", "province"]
         verbose_name = "crediting rate (记账利率)"
         constraints = [
             models.CheckConstraint(
                 name="crediting_rate_sane", condition=Q(rate__gte=0, rate__lt=1)
             ),
+            models.UniqueConstraint(
+                fields=["year", "province"],
+                nulls_distinct=False,
+                name="crediting_rate_once_per_year_and_province",
+            ),
+            models.CheckConstraint(
+                name="crediting_rate_national_from_2016",
+                condition=Q(year__gte=2016, province__isnull=True)
+                | Q(year__lt=2016, province__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.year}: {self.rate * 100:.2f} %"
+        where = f" {self.province_id}" if self.province_id else ""
+        return f"{self.year}{where}: {self.rate * 100:.2f} %"
 
 
 class RetirementCategory(models.TextChoices):

@@ -6,17 +6,29 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Exists, Max, OuterRef, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 
+from contributions import rules
 from contributions.models import (
     ContributionBatch,
     ContributionRecord,
+    CreditingRate,
     DeemedService,
     Enrolment,
     InsuredPerson,
     PersonalAccountEntry,
 )
 from contributions.rules import Month
+
+
+class NoCreditingRate(Exception):
+    """No crediting rate is known for the year (and province) asked."""
+
+    code = "no_crediting_rate"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,112 @@ def account_balance(*, person_id: int, as_of: date, province: str | None = None)
         total=Sum("amount")
     )["total"]
     return (credits or Decimal("0.00")) + (entries or Decimal("0.00"))
+
+
+def crediting_rate_for(year: int, province: str | None = None) -> tuple[Decimal, bool]:
+    """The crediting rate of `year` and whether it is provisional (spec §2.1, Decisions).
+
+    Before 2016, the rate `province` set; from 2016 the national rate. A national year
+    without a rate uses the latest published one, provisionally.
+    """
+    if year < CreditingRate.NATIONAL_FROM:
+        own = CreditingRate.objects.filter(year=year, province_id=province).first()
+        if province is None or own is None:
+            where = f"province {province}" if province else "a province (each set its own)"
+            raise NoCreditingRate(f"no crediting rate of {year} for {where}")
+        return own.rate, False
+    rate = CreditingRate.objects.filter(year=year, province__isnull=True).first()
+    if rate is not None:
+        return rate.rate, rate.is_provisional
+    latest = (
+        CreditingRate.objects.filter(
+            year__lt=year, year__gte=CreditingRate.NATIONAL_FROM, is_provisional=False
+        )
+        .order_by("-year")
+        .first()
+    )
+    if latest is None:
+        raise NoCreditingRate(f"no crediting rate published up to {year}")
+    return latest.rate, True
+
+
+MONTH_KEYS = [f"m{n}" for n in range(1, 13)]
+
+
+def _account_movements(
+    person_id: int, as_of: date
+) -> tuple[dict[str, dict[str, Decimal]], set[str]]:
+    """Per province, the account's movements up to `as_of`: the balance before its year
+    ("opening") and each month of its year ("m1".."m12"); and the provinces where that
+    year's interest is already posted. Two queries, whatever the history."""
+    year_start = date(as_of.year, 1, 1)
+    by_month = {
+        key: Sum("moved", filter=Q(on__gte=year_start, on__month=n))
+        for n, key in enumerate(MONTH_KEYS, start=1)
+    }
+    movements: dict[str, dict[str, Decimal]] = {}
+    interest_posted: set[str] = set()
+    for model, day, amount in (
+        (ContributionRecord, "month", "account_part"),
+        (PersonalAccountEntry, "value_date", "amount"),
+    ):
+        rows = (
+            model.objects.filter(person_id=person_id, **{f"{day}__lte": as_of})
+            .annotate(on=F(day), moved=F(amount))
+            .values("province_id")
+            .annotate(opening=Sum("moved", filter=Q(on__lt=year_start)), **by_month)
+        )
+        if model is PersonalAccountEntry:
+            rows = rows.annotate(posted_interest=Count("id", filter=Q(interest_year=as_of.year)))
+        for row in rows:
+            totals = movements.setdefault(row["province_id"], defaultdict(Decimal))
+            for key in ("opening", *MONTH_KEYS):
+                totals[key] += row[key] or 0
+            if row.get("posted_interest"):
+                interest_posted.add(row["province_id"])
+    return movements, interest_posted
+
+
+def _interest_so_far(totals: dict[str, Decimal], rate: Decimal, month: int) -> Decimal:
+    interest = rules.interest_to_month(
+        opening_balance=totals["opening"],
+        monthly_credits=[totals[key] for key in MONTH_KEYS],
+        rate=rate,
+        month=month,
+    ).interest
+    return max(interest, Decimal("0.00"))
+
+
+def interest_so_far(*, person_id: int, province: str, day: date) -> Decimal:
+    """The interest of `day`'s year up to its month in one province, computed, not posted
+    (spec §2.3, Decisions): opening balance × r × m/12 plus monthly-product interest on the
+    year's movements. Zero where that year's interest is already posted there."""
+    movements, interest_posted = _account_movements(person_id, day)
+    if province not in movements or province in interest_posted:
+        return Decimal("0.00")
+    rate, _ = crediting_rate_for(day.year, province)
+    return _interest_so_far(movements[province], rate, day.month)
+
+
+def account_balance_to_date(*, person_id: int, as_of: date) -> Decimal:
+    """The personal-account balance a person is shown: what is posted up to `as_of`, plus
+    the interest of `as_of`'s year so far where it is not posted yet (`interest_so_far`),
+    in a fixed number of queries whatever the history."""
+    movements, interest_posted = _account_movements(person_id, as_of)
+    posted = sum((sum(t.values(), Decimal(0)) for t in movements.values()), Decimal("0.00"))
+    pending = movements.keys() - interest_posted
+    try:
+        if as_of.year >= CreditingRate.NATIONAL_FROM:
+            national = crediting_rate_for(as_of.year)[0] if pending else Decimal(0)
+            rates = dict.fromkeys(pending, national)
+        else:
+            rates = {p: crediting_rate_for(as_of.year, p)[0] for p in pending}
+    except NoCreditingRate:
+        return posted
+    return posted + sum(
+        (_interest_so_far(movements[p], rate, as_of.month) for p, rate in rates.items()),
+        Decimal("0.00"),
+    )
 
 
 def contribution_months(*, person_id: int, before: Month) -> int:
@@ -131,7 +249,7 @@ def person_record(*, person_id: int, as_of: date) -> PersonRecord:
         months=months,
         months_by_province={code: len(paid) for code, paid in sorted(by_province.items())},
         gaps=_gaps(sorted({paid.month for paid in months})),
-        account_balance=account_balance(person_id=person_id, as_of=as_of),
+        account_balance=account_balance_to_date(person_id=person_id, as_of=as_of),
     )
 
 

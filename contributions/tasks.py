@@ -23,7 +23,7 @@ def post_annual_interest(year: int | None = None) -> dict[str, object]:
     posting = accounting.interest_post_year(year=year)
     return {
         "year": posting.year,
-        "rate": str(posting.rate),
+        "rate": str(posting.rate) if posting.rate is not None else "provincial",
         "provisional": posting.is_provisional,
         "accounts": posting.accounts,
     }

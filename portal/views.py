@@ -139,7 +139,7 @@ def me_home(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
         "current": [e for e in enrolments if e.status == Enrolment.Status.ACTIVE],
         "months": selectors.contribution_months(person_id=person.pk, before=this_month + 1),
         "minimum_months": rules.minimum_contribution_months(statutory.month.year),
-        "balance": selectors.account_balance(person_id=person.pk, as_of=today),
+        "balance": selectors.account_balance_to_date(person_id=person.pk, as_of=today),
         "statutory": statutory,
         "earliest": earliest,
         "latest": latest,

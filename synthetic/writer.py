@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from psycopg import Cursor, sql
 
 from accounts.models import Agency, Province
+from contributions.accounting import interest_post_year
 from contributions.batches import contribution_journal_lines
 from contributions.models import ContributionBatch, InsuredPerson, JournalEntry, ProvincePolicy
 from contributions.rules import CHINA_TIME, ContributionBand, Month
@@ -148,6 +149,7 @@ class _NationWriter:
             "enrolments": 0,
             "deemed_service": 0,
             "contributions": 0,
+            "interest_years": 0,
         }
         with connection.cursor() as cursor:
             self.cursor = cursor.cursor
@@ -162,7 +164,16 @@ class _NationWriter:
                 counts["deemed_service"] += self._write_deemed_service(chunk, person_ids)
                 counts["contributions"] += self._write_contributions(chunk, person_ids, batches)
             self._post_journal(batches)
+        counts["interest_years"] = self._post_interest()
         return counts
+
+    def _post_interest(self) -> int:
+        """Every past year's interest, year by year through the ledger's interest service, as
+        year-end runs would have posted it (so a later true-up works as in production)."""
+        years = range(LEDGER_START.year, self.as_of.year)
+        for year in years:
+            interest_post_year(year=year)
+        return len(years)
 
     def _check_references_per_statement(self) -> None:
         """Check the copied tables' foreign keys at the end of each COPY, not at commit.

@@ -18,8 +18,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from contributions import rules
-from contributions.accounting import crediting_rate_for
-from contributions.services import LedgerError
+from contributions.selectors import NoCreditingRate, crediting_rate_for
 from portal.api import Refused, refused
 from portal.calculations import (
     POLICY_HELP,
@@ -325,7 +324,7 @@ class AccountInterestCalculationSerializer(serializers.Serializer):
             raise refused("rate", "required", "Give the rate, or the year to read it.")
         try:
             attrs["rate"], attrs["rate_is_provisional"] = crediting_rate_for(attrs["year"])
-        except LedgerError as exc:
+        except NoCreditingRate as exc:
             raise refused("year", exc.code, exc.message) from exc
         return attrs
 

@@ -133,3 +133,42 @@ def test_interest_is_funded_from_the_pooling_fund_in_the_journal(li):
         FundAccount.POOLING_FUND: Decimal("262.00"),
         FundAccount.ACCOUNT_LIABILITY: Decimal("-262.00"),
     }
+
+
+# --- Before 2016: each province's own rate (spec §2.1) ---------------------------------------
+
+
+def test_every_province_has_its_own_rate_before_2016_and_the_nation_one_rate_after():
+    before = CreditingRate.objects.filter(year__lt=CreditingRate.NATIONAL_FROM)
+    assert set(before.values_list("year", flat=True)) == set(range(1998, 2016))
+    assert not before.filter(province__isnull=True).exists()
+    assert not CreditingRate.objects.filter(year__gte=2016, province__isnull=False).exists()
+    # Jilin's published figures stand; everywhere else the one-year deposit rate stands in.
+    jilin_2014 = before.get(province_id="22", year=2014)
+    assert (jilin_2014.rate, jilin_2014.is_placeholder) == (Decimal("0.035"), False)
+    beijing_2014 = before.get(province_id="11", year=2014)
+    assert (beijing_2014.rate, beijing_2014.is_placeholder) == (Decimal("0.0275"), True)
+
+
+def test_a_year_before_2016_credits_each_province_at_its_own_rate(li):
+    """GIVEN 1200 carried into 2014 in Jilin (3.50 %) and in Beijing (2.75 %, a placeholder)
+    WHEN the 2014 interest is posted
+    THEN Jilin's account earns 42.00 and Beijing's 33.00, each at its province's rate."""
+    for province in ("22", "11"):
+        credit = _credit(li, Month(2013, 12), "1200.00")
+        credit.province_id = province
+        credit.save()
+    posting = accounting.interest_post_year(year=2014)
+    assert posting.rate is None  # provincial
+    earned = dict(
+        PersonalAccountEntry.objects.filter(person=li, interest_year=2014).values_list(
+            "province_id", "amount"
+        )
+    )
+    assert earned == {"22": Decimal("42.00"), "11": Decimal("33.00")}
+
+
+def test_a_rate_before_2016_needs_the_province():
+    with pytest.raises(selectors.NoCreditingRate):
+        selectors.crediting_rate_for(2010)
+    assert selectors.crediting_rate_for(2010, "44") == (Decimal("0.0275"), False)

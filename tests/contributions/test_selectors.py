@@ -27,7 +27,9 @@ def test_the_record_counts_months_by_province_and_finds_gaps(li):
     assert record.months_by_province == {"31": 6, "44": 12}
     assert record.contribution_months == 18
     assert record.gaps == [(Month(2021, 1), Month(2021, 3))]
-    assert record.account_balance == Decimal("7200.00")
+    # 7200.00 posted, plus 2026's interest to November at 2.62 % (the latest published rate,
+    # provisional): 7200 × 0.0262 × 11/12 = 172.92.
+    assert record.account_balance == Decimal("7372.92")
 
 
 def test_overlapping_months_in_two_provinces_count_once(li):
@@ -64,6 +66,6 @@ def test_the_record_takes_the_same_number_of_queries_for_1_or_40_years(
     rows = []
     for i, province in enumerate(provinces):
         rows += paid_months(li, province, Month(1986, 1) + i * per_province, per_province)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7):
         record = selectors.person_record(person_id=li.pk, as_of=AS_OF)
     assert record.contribution_months == len(rows)

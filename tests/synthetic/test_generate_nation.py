@@ -26,6 +26,7 @@ from contributions.models import (
     InsuredPerson,
     JournalEntry,
     JournalLine,
+    PersonalAccountEntry,
     ProvincePolicy,
 )
 from contributions.rules import (
@@ -109,6 +110,15 @@ def test_a_small_nation_commits_with_one_balanced_entry_per_province():
         assert {line.province_id for line in lines} == {entry.batch.province_id}
         assert sum(line.amount for line in lines) == 0
         assert entry.event == JournalEntry.Event.CONTRIBUTIONS
+    # Every past year's interest, posted year by year through the interest service.
+    credited = set(
+        PersonalAccountEntry.objects.filter(kind="interest").values_list("interest_year", flat=True)
+    )
+    first_year = ContributionRecord.objects.order_by("month").first().month.year
+    assert credited == set(range(first_year, AS_OF.year))
+    interest = JournalEntry.objects.filter(event=JournalEntry.Event.INTEREST)
+    assert interest.exists()
+    assert all(sum(line.amount for line in e.lines.all()) == 0 for e in interest)
 
 
 def test_every_id_number_and_credit_code_is_valid(nation):

@@ -13,10 +13,12 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Agency, User
 from accounts.roles import roles_sync
 from contributions import services
+from contributions.accounting import interest_post_year
 from contributions.batches import ContributionRow, contribution_batch_post
 from contributions.models import (
     ContributionKind,
@@ -88,6 +90,11 @@ class Command(BaseCommand):
                 services.employer_register(uscc=uscc, name=name, province=province)
             for spec in DEMO_PERSONS:
                 self._person(spec)
+            # The past years' interest, as the year-end runs would have credited it; a year
+            # already run for the nation posts for the new accounts only.
+            first = min(Month.parse(p["stints"][0][2]).year for p in DEMO_PERSONS)
+            for year in range(first, timezone.localdate().year):
+                interest_post_year(year=year)
         self.stdout.write(
             f"Created demo persons: {', '.join(p['id_number'] for p in DEMO_PERSONS)}"
         )

@@ -68,6 +68,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Generated {counts['persons']} persons, {counts['employers']} employers, "
             f"{counts['enrolments']} enrolments, {counts['deemed_service']} deemed-service rows, "
-            f"{counts['contributions']} contribution rows "
-            f"in {time.monotonic() - started:.1f} s."
+            f"{counts['contributions']} contribution rows and {counts['interest_years']} years "
+            f"of interest in {time.monotonic() - started:.1f} s."
         )
