@@ -61,6 +61,13 @@ class ProvincePolicy(models.Model):
     transitional_coefficient = models.DecimalField(
         "transitional coefficient (过渡系数)", null=True, blank=True, **RATE
     )
+    flexible_payment_window_months = models.PositiveSmallIntegerField(
+        "flexible back-payment window (灵活就业补缴期限), months",
+        null=True,
+        blank=True,
+        help_text="How many months after a missed month a flexible worker may still pay it; "
+        "empty: 12 (docs/rules.md).",
+    )
     is_approximate = models.BooleanField(
         default=False, help_text="Demo or derived figures, not an official publication."
     )

@@ -733,3 +733,130 @@ def convert_legacy_id(value: str) -> str:
         raise ValueError("a legacy ID number is exactly 15 digits")
     body = number[:6] + "19" + number[6:]
     return body + ric.calc_check_digit(body + "0")
+
+
+# --------------------------------------------------------------------------------------
+# Gaps in the record (统一提醒, docs/rules.md)
+# --------------------------------------------------------------------------------------
+
+# How long a flexible worker may still pay a missed month, where the province's policy says
+# nothing else (docs/rules.md).
+DEFAULT_FLEXIBLE_PAYMENT_WINDOW_MONTHS: Final = 12
+
+
+class GapKind(StrEnum):
+    """Why a month holds no contribution, and whether it can still be paid."""
+
+    EMPLOYER_ARREARS = "employer_arrears"  # payable: the employer owes it (欠费)
+    PAYABLE_BY_PERSON = "payable_by_person"  # payable: a flexible worker, within the window
+    WINDOW_CLOSED = "window_closed"  # closed: a flexible month past the window
+    NOT_INSURED = "not_insured"  # closed: no enrolment anywhere that month
+    NOT_YET_POSTED = "not_yet_posted"  # explained: after the province's latest posting
+    TRANSFER_IN_PROGRESS = "transfer_in_progress"  # explained: being settled by a transfer
+    DEEMED_SERVICE = "deemed_service"  # explained: counted as deemed service (视同缴费)
+
+    @property
+    def payable(self) -> bool:
+        return self in (GapKind.EMPLOYER_ARREARS, GapKind.PAYABLE_BY_PERSON)
+
+    @property
+    def closed(self) -> bool:
+        return self in (GapKind.WINDOW_CLOSED, GapKind.NOT_INSURED)
+
+
+@dataclass(frozen=True)
+class Stint:
+    """An enrolment as the gap rule sees it: where, how, from and until which month."""
+
+    province: str
+    scheme: str  # "employee" or "flexible"
+    employer: str
+    first: Month
+    last: Month | None  # None while it runs
+
+
+@dataclass(frozen=True)
+class GapMonth:
+    month: Month
+    kind: GapKind
+    province: str = ""
+    employer: str = ""
+    payable_until: Month | None = None
+
+
+def classify_gap(
+    month: Month,
+    *,
+    stints: Sequence[Stint],
+    posted_up_to: dict[str, Month | None],
+    window_months: dict[str, int],
+    transfers_from: frozenset[str],
+    deemed_until: Month | None,
+    today: Month,
+) -> GapMonth:
+    """Why `month`, paid nowhere, is missing, and what can still be done about it.
+
+    Deemed service explains months it covers; a month after the province's latest posting
+    is not a gap yet; a month of an enrolment whose province is sending a transfer is being
+    settled; an employee's month is the employer's arrears, payable until collected; a
+    flexible worker's month is payable within the province's window, closed after it; a
+    month in no enrolment is closed.
+    """
+    if deemed_until is not None and month <= deemed_until:
+        return GapMonth(month, GapKind.DEEMED_SERVICE)
+    stint = next(
+        (s for s in stints if s.first <= month and (s.last is None or month <= s.last)), None
+    )
+    if stint is None:
+        return GapMonth(month, GapKind.NOT_INSURED)
+    where = {"province": stint.province, "employer": stint.employer}
+    latest = posted_up_to.get(stint.province)
+    if latest is None or month > latest:
+        return GapMonth(month, GapKind.NOT_YET_POSTED, **where)
+    if stint.province in transfers_from:
+        return GapMonth(month, GapKind.TRANSFER_IN_PROGRESS, **where)
+    if stint.scheme == "employee":
+        return GapMonth(month, GapKind.EMPLOYER_ARREARS, **where)
+    window = window_months.get(stint.province, DEFAULT_FLEXIBLE_PAYMENT_WINDOW_MONTHS)
+    until = month + window
+    kind = GapKind.PAYABLE_BY_PERSON if today <= until else GapKind.WINDOW_CLOSED
+    return GapMonth(month, kind, payable_until=until, **where)
+
+
+@dataclass(frozen=True)
+class GapRun:
+    """Consecutive missing months with the same reason, where and until."""
+
+    first: Month
+    last: Month
+    kind: GapKind
+    province: str
+    employer: str
+    payable_until: Month | None  # of the run's last month
+
+    @property
+    def months(self) -> int:
+        return self.first.months_until(self.last) + 1
+
+
+def gap_runs(months: Sequence[GapMonth]) -> list[GapRun]:
+    """Group classified months (in order) into runs of one reason, province and employer."""
+    runs: list[GapRun] = []
+    for gap in months:
+        previous = runs[-1] if runs else None
+        if (
+            previous is not None
+            and previous.last + 1 == gap.month
+            and (previous.kind, previous.province, previous.employer)
+            == (gap.kind, gap.province, gap.employer)
+        ):
+            runs[-1] = GapRun(
+                previous.first, gap.month, gap.kind, gap.province, gap.employer, gap.payable_until
+            )
+        else:
+            runs.append(
+                GapRun(
+                    gap.month, gap.month, gap.kind, gap.province, gap.employer, gap.payable_until
+                )
+            )
+    return runs

@@ -17,6 +17,7 @@ from contributions.models import (
     Enrolment,
     InsuredPerson,
     PersonalAccountEntry,
+    ProvincePolicy,
 )
 from contributions.rules import Month
 
@@ -352,3 +353,53 @@ def province_freshness(provinces: Iterable[str]) -> list[ProvinceFreshness]:
             ProvinceFreshness(province, Month.from_date(latest) if latest else None, batch)
         )
     return found
+
+
+def record_gaps(
+    *, person_id: int, as_of: date, transfers_from: frozenset[str] = frozenset()
+) -> list[rules.GapRun]:
+    """Every month from the person's first enrolment or payment to last month that is paid
+    nowhere, classified by `rules.classify_gap` and grouped into runs (统一提醒)."""
+    today = Month.from_date(as_of)
+    stints = [
+        rules.Stint(
+            province=e.province_id,
+            scheme=e.scheme,
+            employer=e.employer.name if e.employer else "",
+            first=Month.from_date(e.start_month),
+            last=Month.from_date(e.end_month) if e.end_month else None,
+        )
+        for e in Enrolment.objects.filter(person_id=person_id).select_related("employer")
+    ]
+    paid = {
+        Month.from_date(day)
+        for day in ContributionRecord.objects.live()
+        .filter(person_id=person_id, month__lte=as_of)
+        .values_list("month", flat=True)
+    }
+    starts = [s.first for s in stints] + list(paid)
+    if not starts:
+        return []
+    first, last = min(starts), today - 1  # this month is not due yet
+    provinces = {s.province for s in stints}
+    windows = dict(
+        ProvincePolicy.objects.filter(
+            province_id__in=provinces, year=today.year, flexible_payment_window_months__isnull=False
+        ).values_list("province_id", "flexible_payment_window_months")
+    )
+    deemed = DeemedService.objects.filter(person_id=person_id).aggregate(until=Max("until_month"))
+    posted_up_to = {f.province: f.posted_up_to for f in province_freshness(provinces)}
+    missing = [
+        rules.classify_gap(
+            month,
+            stints=stints,
+            posted_up_to=posted_up_to,
+            window_months=windows,
+            transfers_from=transfers_from,
+            deemed_until=Month.from_date(deemed["until"]) if deemed["until"] else None,
+            today=today,
+        )
+        for month in (first + n for n in range(max(first.months_until(last) + 1, 0)))
+        if month not in paid
+    ]
+    return rules.gap_runs(missing)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("me/", views.me_home, name="me-home"),
     path("me/record/", views.me_record, name="me-record"),
     path("me/record.csv", views.me_record_csv, name="me-record-csv"),
+    path("me/gaps/", views.me_gaps, name="me-gaps"),
     path("me/access-log/", views.me_access_log, name="me-access-log"),
     path("me/large-text/", views.me_large_text, name="me-large-text"),
     path("healthz", health.healthz, name="healthz"),

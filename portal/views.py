@@ -26,6 +26,7 @@ from contributions.models import Enrolment, InsuredPerson
 from contributions.rules import Month
 from portal.forms import ActivationFinishForm, ActivationStartForm, PersonSignInForm
 from portal.record import record_grid
+from transfers import selectors as transfer_selectors
 
 PersonView = Callable[..., HttpResponse]
 
@@ -166,6 +167,23 @@ def me_record(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
         "opened_entries": [e for e in entries if e.month == opened],
     }
     return render(request, "portal/me/record.html", context)
+
+
+@person_required
+def me_gaps(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
+    """The months missing from the record (统一提醒): each run payable, closed or explained,
+    with what can still be done."""
+    runs = selectors.record_gaps(
+        person_id=person.pk,
+        as_of=timezone.localdate(),
+        transfers_from=transfer_selectors.sending_provinces_in_flight(person_id=person.pk),
+    )
+    totals = {
+        "payable": sum(run.months for run in runs if run.kind.payable),
+        "closed": sum(run.months for run in runs if run.kind.closed),
+        "explained": sum(run.months for run in runs if not (run.kind.payable or run.kind.closed)),
+    }
+    return render(request, "portal/me/gaps.html", {"runs": runs, "totals": totals})
 
 
 CSV_COLUMNS = [

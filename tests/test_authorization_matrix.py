@@ -391,7 +391,9 @@ def test_an_insured_person_reads_only_their_own_record(nation):
 
 # Every page under /me/, each answering for the signed-in person only. A new page must be
 # added here.
-PERSON_PAGES = ["me-home", "me-record", "me-record-csv", "me-access-log", "me-large-text"]
+PERSON_PAGES = [
+    "me-home", "me-record", "me-record-csv", "me-gaps", "me-access-log", "me-large-text"
+]  # fmt: skip
 
 
 def test_every_person_page_is_in_the_matrix():

@@ -44,6 +44,9 @@ class Transfer(models.Model):
         FUNDS_RECEIVED = "funds_received", "funds received (资金已到账)"
         COMPLETED = "completed", "completed (已办结)"
 
+    # Still being handled: another transfer of the person waits for it to end.
+    IN_FLIGHT = (Status.APPLIED, Status.ACCEPTED, Status.SENT, Status.FUNDS_RECEIVED)
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(
         "contributions.InsuredPerson", on_delete=models.PROTECT, related_name="transfers"

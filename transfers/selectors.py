@@ -10,7 +10,16 @@ from contributions.models import ContributionKind, ContributionRecord, ProvinceP
 from contributions.rules import Month
 from risk.models import BackPaymentEvidence
 from transfers import rules
-from transfers.models import CalendarDay
+from transfers.models import CalendarDay, Transfer
+
+
+def sending_provinces_in_flight(*, person_id: int) -> frozenset[str]:
+    """Provinces sending a transfer of the person that is still being handled."""
+    return frozenset(
+        Transfer.objects.filter(person_id=person_id, status__in=Transfer.IN_FLIGHT).values_list(
+            "from_province_id", flat=True
+        )
+    )
 
 
 def deadline_after(start: date, working_days: int) -> date:

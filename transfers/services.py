@@ -32,12 +32,7 @@ from risk import services as risk_services
 from transfers import rules, selectors
 from transfers.models import Transfer, TransferStep
 
-IN_FLIGHT = (
-    Transfer.Status.APPLIED,
-    Transfer.Status.ACCEPTED,
-    Transfer.Status.SENT,
-    Transfer.Status.FUNDS_RECEIVED,
-)
+IN_FLIGHT = Transfer.IN_FLIGHT
 
 
 def _subject(transfer: Transfer) -> str:

@@ -156,3 +156,10 @@ def test_the_month_grid_starts_at_the_first_month_and_runs_to_now(li_paid):
     this_year = timezone.localdate().year
     assert f'<th scope="row">{this_year}</th>' in page
     assert '<th scope="row">2023</th>' not in page
+
+
+def test_the_gaps_page_says_what_each_missing_month_is(li_paid):
+    # 2024-03 was reversed: the employer's arrears. Shanghai has posted nothing after 2024-06.
+    page = _text(_signed_in(li_paid).get("/me/gaps/"))
+    assert "2024-03 (1 month) 31 payable Your employer 上海示例有限公司" in page
+    assert "2024-07 – " in page and "has not posted these months yet" in page
