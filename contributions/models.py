@@ -723,3 +723,23 @@ class ReconciliationResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.province_id} {self.account}: {self.difference}"
+
+
+class Statement(models.Model):
+    """A statement of a person's record (个人权益记录单) as issued: what `/verify/<code>/`
+    confirms. It keeps the file's hash and what the paper shows of the person, masked."""
+
+    code = models.CharField(max_length=20, unique=True, help_text="Printed on the paper.")
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
+    as_of = models.DateField(help_text="The record as it stood at the end of this day.")
+    issued_at = models.DateTimeField(help_text="As printed on the paper.")
+    sha256 = models.CharField("SHA-256 of the PDF", max_length=64)
+    masked_id_number = models.CharField(max_length=18)
+    name_initial = models.CharField(max_length=4)
+
+    class Meta:
+        verbose_name = "statement (个人权益记录单)"
+        indexes = [models.Index(fields=["person", "-issued_at"], name="statement_person_idx")]
+
+    def __str__(self) -> str:
+        return f"statement {self.code} of {self.issued_at:%Y-%m-%d}"

@@ -809,18 +809,17 @@ def classify_gap(
     )
     if stint is None:
         return GapMonth(month, GapKind.NOT_INSURED)
-    where = {"province": stint.province, "employer": stint.employer}
-    latest = posted_up_to.get(stint.province)
+    province, employer = stint.province, stint.employer
+    latest = posted_up_to.get(province)
     if latest is None or month > latest:
-        return GapMonth(month, GapKind.NOT_YET_POSTED, **where)
-    if stint.province in transfers_from:
-        return GapMonth(month, GapKind.TRANSFER_IN_PROGRESS, **where)
+        return GapMonth(month, GapKind.NOT_YET_POSTED, province, employer)
+    if province in transfers_from:
+        return GapMonth(month, GapKind.TRANSFER_IN_PROGRESS, province, employer)
     if stint.scheme == "employee":
-        return GapMonth(month, GapKind.EMPLOYER_ARREARS, **where)
-    window = window_months.get(stint.province, DEFAULT_FLEXIBLE_PAYMENT_WINDOW_MONTHS)
-    until = month + window
+        return GapMonth(month, GapKind.EMPLOYER_ARREARS, province, employer)
+    until = month + window_months.get(province, DEFAULT_FLEXIBLE_PAYMENT_WINDOW_MONTHS)
     kind = GapKind.PAYABLE_BY_PERSON if today <= until else GapKind.WINDOW_CLOSED
-    return GapMonth(month, kind, payable_until=until, **where)
+    return GapMonth(month, kind, province, employer, payable_until=until)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from contributions.models import (
     InsuredPerson,
     PersonalAccountEntry,
     ProvincePolicy,
+    Statement,
 )
 from contributions.rules import Month
 
@@ -403,3 +404,8 @@ def record_gaps(
         if month not in paid
     ]
     return rules.gap_runs(missing)
+
+
+def statement_by_code(code: str) -> Statement | None:
+    """An issued statement by the code printed on it (any case, spaces ignored)."""
+    return Statement.objects.filter(code="".join(code.split()).upper()).first()

@@ -5,6 +5,9 @@ Services validate with `rules.py`, write rows, and post the fund journal. They r
 codes, which the API, the admin and the pages turn into their own error shapes.
 """
 
+import base64
+import hashlib
+import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +34,7 @@ from contributions.models import (
     JournalLine,
     RetirementCategory,
     Scheme,
+    Statement,
     SuspenseItem,
     SuspenseReinstatement,
 )
@@ -175,6 +179,27 @@ def _check_category(category: str, sex: rules.Sex) -> None:
             f"{category} is not a retirement category for a {'man' if sex == 'M' else 'woman'}",
             field="retirement_category",
         )
+
+
+def statement_record(
+    *, person: InsuredPerson, as_of: date, issued_at: datetime, code: str, pdf: bytes
+) -> Statement:
+    """Record an issued statement (个人权益记录单): its code and the hash of its file, and the
+    masked identity the paper shows, so that anyone holding it can have it confirmed."""
+    return Statement.objects.create(
+        code=code,
+        person=person,
+        as_of=as_of,
+        issued_at=issued_at,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        masked_id_number=person.masked_id_number,
+        name_initial=person.name[:1],
+    )
+
+
+def statement_code() -> str:
+    """A new code for a statement: 16 characters of base32, about 80 random bits."""
+    return base64.b32encode(secrets.token_bytes(10)).decode("ascii")
 
 
 def _required_name(name: str) -> str:

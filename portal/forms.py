@@ -62,3 +62,17 @@ class ActivationFinishForm(forms.Form):
         if data.get("password") and data.get("password") != data.get("password_again"):
             self.add_error("password_again", _("The two passwords differ."))
         return data
+
+
+class TransferApplicationForm(forms.Form):
+    """A transfer of the months paid in one province to the province insured in now."""
+
+    from_province = forms.ChoiceField(label=_("Move the months paid in"))
+    to_province = forms.ChoiceField(label=_("To the province where I am insured now"))
+
+    def __init__(
+        self, *args, sending: list[tuple[str, str]], receiving: list[tuple[str, str]], **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from_province"].choices = sending
+        self.fields["to_province"].choices = receiving

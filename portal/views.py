@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,12 +22,21 @@ from django.views.decorators.http import require_POST
 from accounts import scope
 from accounts.activation import ActivationError, person_identity
 from accounts.models import AccessLog, OutboxMessage
-from contributions import rules, selectors
+from contributions import rules, selectors, services
 from contributions.models import Enrolment, InsuredPerson
 from contributions.rules import Month
-from portal.forms import ActivationFinishForm, ActivationStartForm, PersonSignInForm
+from contributions.services import LedgerError
+from portal.forms import (
+    ActivationFinishForm,
+    ActivationStartForm,
+    PersonSignInForm,
+    TransferApplicationForm,
+)
 from portal.record import record_grid
+from portal.statement import statement_pdf
+from transfers import rules as transfer_rules
 from transfers import selectors as transfer_selectors
+from transfers import services as transfer_services
 
 PersonView = Callable[..., HttpResponse]
 
@@ -186,6 +196,56 @@ def me_gaps(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
     return render(request, "portal/me/gaps.html", {"runs": runs, "totals": totals})
 
 
+# Fields of a refused application, as the transfer service names them.
+TRANSFER_FIELDS = {"from": "from_province", "to": "to_province"}
+
+
+@person_required
+def me_transfers(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
+    """Apply for a transfer (转移接续申请) and follow each one: its steps with their dates,
+    which office must act now, and by when."""
+    paid_in = {
+        entry.province: entry.province_name
+        for entry in selectors.record_entries(person_id=person.pk)
+        if entry.stands
+    }
+    enrolled_in = {
+        e.province_id: e.province.name_zh
+        for e in Enrolment.objects.filter(person=person).select_related("province")
+        if e.status == Enrolment.Status.ACTIVE
+    }
+    form = TransferApplicationForm(
+        request.POST or None,
+        sending=sorted(paid_in.items()),
+        receiving=sorted(enrolled_in.items()),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfer_services.transfer_apply(
+                person=person,
+                from_province=form.cleaned_data["from_province"],
+                to_province=form.cleaned_data["to_province"],
+                applied_on=timezone.localdate(),
+                by=request.user,
+            )
+        except LedgerError as refused:
+            form.add_error(TRANSFER_FIELDS.get(refused.field or ""), refused.message)
+        else:
+            return redirect("me-transfers")
+    transfers = [
+        {
+            "transfer": transfer,
+            "steps": list(transfer.steps.all()),
+            "acting": {
+                "receiving": transfer.to_province,
+                "sending": transfer.from_province,
+            }.get(transfer_rules.acting_office(transfer.status) or ""),
+        }
+        for transfer in transfer_selectors.person_transfers(person_id=person.pk)
+    ]
+    return render(request, "portal/me/transfers.html", {"form": form, "transfers": transfers})
+
+
 CSV_COLUMNS = [
     "month", "province", "province_name", "employer", "scheme", "base", "pooling_part",
     "account_part", "kind", "temporary_account", "status", "reason", "posted_at", "batch",
@@ -216,6 +276,45 @@ def me_record_csv(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
         ]  # fmt: skip
         writer.writerow(row)
     return response
+
+
+@person_required
+def me_statement(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
+    """The statement of the record (个人权益记录单) as a PDF; each download is a new issue
+    with its own code, verifiable at /verify/<code>/."""
+    today = timezone.localdate()
+    record = selectors.person_record(person_id=person.pk, as_of=today)
+    code = services.statement_code()
+    issued_at = timezone.localtime()
+    pdf = statement_pdf(
+        person=person,
+        as_of=today,
+        issued_at=issued_at,
+        code=code,
+        verify_url=request.build_absolute_uri(reverse("verify", args=[code])),
+        contribution_months=selectors.contribution_months(
+            person_id=person.pk, before=Month.from_date(today) + 1
+        ),
+        balance=record.account_balance,
+        months_by_province=record.months_by_province,
+        entries=selectors.record_entries(person_id=person.pk),
+    )
+    services.statement_record(person=person, as_of=today, issued_at=issued_at, code=code, pdf=pdf)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="statement-{code}.pdf"'
+    return response
+
+
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: confirms that a statement was issued, when, and its file's hash, showing of
+    the person only what the paper shows (the masked ID number, the name's first character)."""
+    statement = selectors.statement_by_code(code)
+    return render(
+        request,
+        "portal/verify.html",
+        {"statement": statement, "code": code},
+        status=200 if statement else 404,
+    )
 
 
 @person_required

@@ -29,6 +29,7 @@ from contributions.models import (
     InsuredPerson,
     JournalEntry,
     ProvincePolicy,
+    Statement,
     SuspenseItem,
 )
 from contributions.rules import Month
@@ -392,7 +393,9 @@ def test_an_insured_person_reads_only_their_own_record(nation):
 # Every page under /me/, each answering for the signed-in person only. A new page must be
 # added here.
 PERSON_PAGES = [
-    "me-home", "me-record", "me-record-csv", "me-gaps", "me-access-log", "me-large-text"
+    "me-home", "me-record", "me-record-csv", "me-gaps", "me-transfers", "me-statement",
+    "me-access-log",
+    "me-large-text",
 ]  # fmt: skip
 
 
@@ -417,6 +420,10 @@ def test_a_person_page_shows_only_the_signed_in_person(nation, caseworkers):
     person.force_login(user)
     for name in PERSON_PAGES:
         if name == "me-large-text":
+            continue
+        if name == "me-statement":
+            person.get(reverse(name))
+            assert Statement.objects.get().person_id == nation["31"].pk
             continue
         body = person.get(reverse(name)).content.decode("utf-8-sig")
         assert GUANGDONG_PERSON not in body and GUANGDONG_PERSON[:6] + "*" not in body, name

@@ -351,3 +351,20 @@ POOLING_TOLERANCE: Final = Decimal("1.00")
 def pooling_mismatch(*, received: Decimal, expected: Decimal, tolerance: Decimal) -> bool:
     """Whether the pooling funds received differ from the sheet by more than the tolerance."""
     return abs(received - expected) > tolerance
+
+
+# Which office must act while a transfer waits in a state (§3.5): the receiving office
+# accepts or rejects the application, the sending office sends the sheet and the funds, the
+# receiving office records the funds and completes.
+ACTING_OFFICE: Final = {
+    "applied": "receiving",
+    "accepted": "sending",
+    "sent": "receiving",
+    "funds_received": "receiving",
+}
+
+
+def acting_office(status: str) -> str | None:
+    """ "receiving" or "sending": the office that must take the next step; None when the
+    transfer has ended (completed or rejected)."""
+    return ACTING_OFFICE.get(status)

@@ -117,3 +117,12 @@ def information_sheet(*, person_id: int, province: str, lump_months: int) -> Inf
             )
         )
     return InformationSheet(months=months, non_transferable=sorted(held_back))
+
+
+def person_transfers(*, person_id: int) -> list[Transfer]:
+    """A person's transfers, newest first, with their steps and provinces."""
+    return list(
+        Transfer.objects.filter(person_id=person_id)
+        .select_related("from_province", "to_province")
+        .prefetch_related("steps")
+    )

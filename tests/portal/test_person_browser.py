@@ -2,10 +2,14 @@
 sign in, read the grid, open a month, switch language, turn on large text; axe-core finds
 no serious or critical accessibility violation on any page."""
 
+import hashlib
+import io
 import shutil
 
 import pytest
+import requests
 from axe_selenium_python import Axe
+from pypdf import PdfReader
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -13,6 +17,9 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from accounts.models import User
+from contributions import services
+from contributions.models import Enrolment, Statement
+from contributions.rules import Month
 from tests.conftest import LI
 
 CHROMEDRIVER = shutil.which("chromedriver")
@@ -90,6 +97,34 @@ def test_a_person_signs_in_reads_the_grid_opens_a_month_and_changes_the_display(
     browser.get(f"{live_server.url}/me/access-log/")
     _wait_for(browser, (By.TAG_NAME, "table"))
     pages_checked.append(("/me/access-log/", _serious_violations(browser)))
+
+    browser.get(f"{live_server.url}/me/gaps/")
+    _wait_for(browser, (By.CSS_SELECTOR, "tr.gap-employer_arrears"))
+    pages_checked.append(("/me/gaps/", _serious_violations(browser)))
+
+    # The statement, downloaded with the browser's session, then verified in the browser.
+    link = browser.find_element(By.CSS_SELECTOR, "a[href='/me/statement.pdf']")
+    cookies = {cookie["name"]: cookie["value"] for cookie in browser.get_cookies()}
+    pdf = requests.get(link.get_attribute("href"), cookies=cookies, timeout=WAIT)
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    statement = Statement.objects.get()
+    assert statement.code in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    browser.get(f"{live_server.url}/verify/{statement.code}/")
+    assert hashlib.sha256(pdf.content).hexdigest() in _wait_for(browser, (By.TAG_NAME, "dl")).text
+    pages_checked.append(("/verify/", _serious_violations(browser)))
+    # He now works in Guangdong and moves his Shanghai months there.
+    Enrolment.objects.filter(person=li_paid).update(status="closed", end_month="2024-06-01")
+    services.enrolment_open(
+        person=li_paid, province="44", scheme="flexible", start_month=Month(2024, 7)
+    )
+    browser.get(f"{live_server.url}/me/transfers/")
+    Select(_wait_for(browser, (By.NAME, "from_province"))).select_by_value("31")
+    Select(browser.find_element(By.NAME, "to_province")).select_by_value("44")
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    _wait_for(browser, (By.CSS_SELECTOR, "section.transfer"))
+    assert "must act now" in browser.find_element(By.CSS_SELECTOR, "section.transfer").text
+    pages_checked.append(("/me/transfers/", _serious_violations(browser)))
+    browser.get(f"{live_server.url}/me/")
 
     Select(browser.find_element(By.ID, "language")).select_by_value("zh-hans")
     browser.find_element(By.CSS_SELECTOR, "form.lang button").click()

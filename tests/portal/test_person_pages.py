@@ -3,17 +3,23 @@ a month's details, the CSV, who looked at the record; and that a person reaches 
 themselves."""
 
 import csv
+import hashlib
 import io
 import re
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from pypdf import PdfReader
 
 from accounts.models import AccessLog, ActivationCode, OutboxMessage, User
 from accounts.services import access_record
 from contributions import services
+from contributions.models import Enrolment, Statement
+from contributions.rules import Month
 from tests.conftest import LI
+from transfers import services as transfer_services
+from transfers.models import Transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +169,56 @@ def test_the_gaps_page_says_what_each_missing_month_is(li_paid):
     page = _text(_signed_in(li_paid).get("/me/gaps/"))
     assert "2024-03 (1 month) 31 payable Your employer 上海示例有限公司" in page
     assert "2024-07 – " in page and "has not posted these months yet" in page
+
+
+def test_the_statement_is_a_pdf_with_the_record_and_a_code_anyone_can_verify(li_paid):
+    response = _signed_in(li_paid).get("/me/statement.pdf")
+    assert response["Content-Type"] == "application/pdf"
+    pdf = response.content
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    statement = Statement.objects.get(person=li_paid)
+    assert statement.code in text and "110101********1233" in text
+    assert LI not in text
+    assert statement.sha256 == hashlib.sha256(pdf).hexdigest()
+    # 2024: Shanghai, 5 months standing (03 reversed), 5 × 720.00 of account credits.
+    assert "2024" in text and "3,600.00" in text
+
+    page = Client(headers={"accept-language": "en"}).get(f"/verify/{statement.code.lower()}/")
+    shown = _text(page)
+    assert page.status_code == 200 and statement.sha256 in shown
+    assert "110101********1233" in shown and "李*" in shown
+    assert "李强" not in shown and LI not in shown
+    assert Client().get("/verify/AAAAAAAAAAAAAAAA/").status_code == 404
+
+
+def test_each_download_is_a_new_statement_with_its_own_code(li_paid):
+    client = _signed_in(li_paid)
+    client.get("/me/statement.pdf")
+    client.get("/me/statement.pdf")
+    codes = set(Statement.objects.filter(person=li_paid).values_list("code", flat=True))
+    assert len(codes) == 2
+
+
+def test_a_person_applies_for_a_transfer_and_follows_it(li_paid):
+    # 李强 paid in Shanghai; he now works in Guangdong, where he has joined the scheme.
+    Enrolment.objects.filter(person=li_paid).update(status="closed", end_month="2024-06-01")
+    services.enrolment_open(
+        person=li_paid, province="44", scheme="flexible", start_month=Month(2024, 7)
+    )
+    client = _signed_in(li_paid)
+    refused = client.post("/me/transfers/", {"from_province": "44", "to_province": "44"})
+    assert "Select a valid choice" in refused.content.decode()  # nothing was paid in 44
+    assert not Transfer.objects.exists()
+
+    applied = client.post("/me/transfers/", {"from_province": "31", "to_province": "44"})
+    assert applied.status_code == 302
+    transfer = Transfer.objects.get(person=li_paid)
+    page = _text(client.get("/me/transfers/"))
+    deadline = transfer.step_deadline.isoformat()
+    assert f"The office in 广东省 must act now, by {deadline}" in page
+    transfer_services.transfer_accept(transfer=transfer, on=timezone.localdate())
+    page = _text(client.get("/me/transfers/"))
+    assert "The office in 上海市 must act now" in page  # the sending office sends the sheet
+
+    again = client.post("/me/transfers/", {"from_province": "31", "to_province": "44"})
+    assert "another transfer is already being handled" in again.content.decode()
