@@ -859,3 +859,106 @@ def gap_runs(months: Sequence[GapMonth]) -> list[GapRun]:
                 )
             )
     return runs
+
+
+# --------------------------------------------------------------------------------------
+# Projecting a record to retirement (the person's estimate, §5, docs/rules.md)
+# --------------------------------------------------------------------------------------
+
+EMPLOYEE_ACCOUNT_RATE: Final = Decimal("0.08")
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """What the future is assumed to bring; every figure is the person's to change."""
+
+    retirement: Month
+    base_index: Decimal  # future contribution base ÷ the average wage of the year
+    wage_growth: Decimal  # yearly growth of average wages and of the pension base
+    crediting_rate: Decimal  # yearly crediting rate of the personal account
+
+
+@dataclass(frozen=True)
+class Projection:
+    retirement: Month
+    future_months: int
+    contribution_months: int
+    average_index: Decimal
+    pension_base: Decimal
+    account_balance: Decimal
+    age_months: int
+    estimate: PensionEstimate
+    entitled: bool
+    minimum_months: int
+
+
+def project_pension(
+    *,
+    history: Sequence[tuple[Decimal, Decimal]],
+    deemed_months: int,
+    balance_now: Decimal,
+    now: Month,
+    birth_month: Month,
+    average_wage_now: Decimal,
+    pension_base_now: Decimal,
+    transitional_coefficient: Decimal,
+    assumptions: Assumptions,
+) -> Projection:
+    """The monthly pension at `assumptions.retirement` if the person goes on contributing
+    every month from next month until the month before it (§5.1-§5.4).
+
+    `history` holds one (base, average monthly wage of its province and year) pair per month
+    paid. Future months contribute at `base_index` times the average wage, which grows by
+    `wage_growth` each calendar year, as does the pension base P; 8 % of each base goes to the
+    personal account, which earns `crediting_rate` a year on its balance and on each credit
+    from its month on (the monthly-product method, §2.3).
+    """
+    retirement = assumptions.retirement
+    growth, rate = 1 + assumptions.wage_growth, assumptions.crediting_rate
+    future = [now + n for n in range(1, max(now.months_until(retirement), 0))]
+    pairs = list(history)
+    balance = balance_now
+    for year in sorted({month.year for month in future}):
+        months = [month for month in future if month.year == year]
+        wage = average_wage_now * growth ** (year - now.year)
+        credits = [round_fen(assumptions.base_index * wage * EMPLOYEE_ACCOUNT_RATE)] * len(months)
+        pairs += [(assumptions.base_index * wage, wage)] * len(months)
+        # The year's months to come, counted from the first of them: the balance earns k
+        # months of interest, each credit the months from its own to the last (§2.3 b).
+        k = len(months)
+        balance = interest_to_month(
+            opening_balance=balance,
+            monthly_credits=credits + [Decimal(0)] * (12 - k),
+            rate=rate,
+            month=k,
+        ).closing_balance
+    contribution_months = len(pairs) + deemed_months
+    index = (
+        average_index(months=pairs, deemed_months=deemed_months)
+        if contribution_months
+        else Decimal(0)
+    )
+    pension_base = round_fen(pension_base_now * growth ** (retirement.year - now.year))
+    age_months = birth_month.months_until(retirement)
+    estimate = pension_estimate(
+        pension_base=pension_base,
+        average_index=index,
+        contribution_months=contribution_months,
+        account_balance=balance,
+        age_months=age_months,
+        deemed_months=deemed_months,
+        transitional_coefficient=transitional_coefficient,
+    )
+    minimum = minimum_contribution_months(retirement.year)
+    return Projection(
+        retirement=retirement,
+        future_months=len(future),
+        contribution_months=contribution_months,
+        average_index=index,
+        pension_base=pension_base,
+        account_balance=balance,
+        age_months=age_months,
+        estimate=estimate,
+        entitled=contribution_months >= minimum,
+        minimum_months=minimum,
+    )

@@ -409,3 +409,54 @@ def record_gaps(
 def statement_by_code(code: str) -> Statement | None:
     """An issued statement by the code printed on it (any case, spaces ignored)."""
     return Statement.objects.filter(code="".join(code.split()).upper()).first()
+
+
+@dataclass(frozen=True)
+class EstimateInputs:
+    """What the person's record gives an estimate of their pension."""
+
+    history: list[tuple[Decimal, Decimal]]  # (base, average wage of its province-year) a month
+    unindexed_months: int  # paid months whose province-year has no average wage on file
+    deemed_months: int
+    balance_now: Decimal
+
+
+def estimate_inputs(*, person_id: int, as_of: date) -> EstimateInputs:
+    """The months paid (each once, at its highest base) against their province's average
+    wage of the year, the deemed months and the balance to date."""
+    paid: dict[date, tuple[str, Decimal]] = {}
+    for month, province, base in (
+        ContributionRecord.objects.live()
+        .filter(person_id=person_id, month__lte=as_of)
+        .order_by("month", "-base")
+        .values_list("month", "province_id", "base")
+    ):
+        paid.setdefault(month, (province, base))
+    wages = average_wages({p for p, _ in paid.values()}, {m.year for m in paid})
+    history = [
+        (base, wages[province, month.year])
+        for month, (province, base) in paid.items()
+        if (province, month.year) in wages
+    ]
+    deemed = DeemedService.objects.filter(person_id=person_id).aggregate(months=Sum("months"))
+    return EstimateInputs(
+        history=history,
+        unindexed_months=len(paid) - len(history),
+        deemed_months=deemed["months"] or 0,
+        balance_now=account_balance_to_date(person_id=person_id, as_of=as_of),
+    )
+
+
+def latest_policy(province: str) -> ProvincePolicy | None:
+    """The province's policy of the latest year on file."""
+    return ProvincePolicy.objects.filter(province_id=province).order_by("-year").first()
+
+
+def average_wages(provinces: Iterable[str], years: Iterable[int]) -> dict[tuple[str, int], Decimal]:
+    """The average monthly wage of each province and year on file (社平工资)."""
+    return {
+        (province, year): wage
+        for province, year, wage in ProvincePolicy.objects.filter(
+            province_id__in=set(provinces), year__in=set(years)
+        ).values_list("province_id", "year", "average_wage")
+    }

@@ -1,5 +1,7 @@
 """Forms of the insured person's pages."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
@@ -76,3 +78,31 @@ class TransferApplicationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["from_province"].choices = sending
         self.fields["to_province"].choices = receiving
+
+
+class EstimateAssumptionsForm(forms.Form):
+    """The assumptions of the estimate, each the person's to change (percentages as shown)."""
+
+    retirement = forms.ChoiceField(label=_("Retirement month"))
+    base_index = forms.DecimalField(
+        label=_("Future contribution base, as a multiple of the average wage"),
+        min_value=Decimal("0.6"),
+        max_value=Decimal("3"),
+        decimal_places=2,
+    )
+    wage_growth = forms.DecimalField(
+        label=_("Average wage growth a year (%)"),
+        min_value=Decimal("0"),
+        max_value=Decimal("10"),
+        decimal_places=2,
+    )
+    crediting_rate = forms.DecimalField(
+        label=_("Crediting rate of the personal account a year (%)"),
+        min_value=Decimal("0"),
+        max_value=Decimal("10"),
+        decimal_places=2,
+    )
+
+    def __init__(self, *args, months: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["retirement"].choices = [(month, month) for month in months]

@@ -1,6 +1,8 @@
 """The person's record as the pages show it: a year × month grid across provinces."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from contributions.models import ContributionKind
 from contributions.rules import Month
@@ -75,3 +77,66 @@ def record_grid(entries: list[RecordEntry], *, until: Month) -> RecordGrid:
         for year in range(max(until.year, max(cells).year), first.year - 1, -1)
     ]
     return RecordGrid(years, colours)
+
+
+@dataclass
+class CareerBar:
+    """One province in one year: months paid there and the average base index."""
+
+    province: str
+    colour: int
+    months: int
+    index: Decimal | None  # None when the year's average wage is not on file
+
+
+@dataclass
+class CareerYear:
+    year: int
+    bars: list[CareerBar]
+
+    @property
+    def months(self) -> int:
+        return sum(bar.months for bar in self.bars)
+
+
+def career_picture(
+    entries: list[RecordEntry],
+    *,
+    wages: dict[tuple[str, int], Decimal],
+    colours: dict[str, int],
+    until: Month,
+) -> list[CareerYear]:
+    """Year by year from the first recorded year to `until`, oldest first: in each province
+    paid, the months and the base as an index of that province's average wage."""
+    indexes: dict[tuple[int, str], list[Decimal]] = defaultdict(list)
+    months: dict[tuple[int, str], int] = defaultdict(int)
+    for entry in entries:
+        if entry.stands:
+            key = (entry.month.year, entry.province)
+            months[key] += 1
+            wage = wages.get((entry.province, entry.month.year))
+            if wage:
+                indexes[key].append(entry.base / wage)
+    if not months:
+        return []
+    first = min(year for year, _ in months)
+    return [
+        CareerYear(
+            year,
+            [
+                CareerBar(
+                    province,
+                    colours.get(province, 0),
+                    count,
+                    (sum(indexes[year, province]) / len(indexes[year, province])).quantize(
+                        Decimal("0.01")
+                    )
+                    if indexes[year, province]
+                    else None,
+                )
+                for (bar_year, province), count in sorted(months.items())
+                if bar_year == year
+            ],
+        )
+        for year in range(first, until.year + 1)
+    ]

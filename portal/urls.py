@@ -27,6 +27,7 @@ urlpatterns = [
     path("me/record/", views.me_record, name="me-record"),
     path("me/record.csv", views.me_record_csv, name="me-record-csv"),
     path("me/gaps/", views.me_gaps, name="me-gaps"),
+    path("me/estimate/", views.me_estimate, name="me-estimate"),
     path("me/transfers/", views.me_transfers, name="me-transfers"),
     path("me/statement.pdf", views.me_statement, name="me-statement"),
     path("verify/<str:code>/", views.verify, name="verify"),

@@ -6,6 +6,7 @@ comes from the scope module, so a person reaches only their own record.
 
 import csv
 from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
 
 from django.conf import settings
@@ -29,14 +30,16 @@ from contributions.services import LedgerError
 from portal.forms import (
     ActivationFinishForm,
     ActivationStartForm,
+    EstimateAssumptionsForm,
     PersonSignInForm,
     TransferApplicationForm,
 )
-from portal.record import record_grid
+from portal.record import CareerYear, career_picture, record_grid
 from portal.statement import statement_pdf
 from transfers import rules as transfer_rules
 from transfers import selectors as transfer_selectors
 from transfers import services as transfer_services
+from transfers.rules import Segment, claim_place
 
 PersonView = Callable[..., HttpResponse]
 
@@ -163,7 +166,10 @@ def me_home(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
 def me_record(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
     """The record: a year × month grid across provinces; ?month=YYYY-MM opens a month."""
     entries = selectors.record_entries(person_id=person.pk)
-    grid = record_grid(entries, until=Month.from_date(timezone.localdate()))
+    this_month = Month.from_date(timezone.localdate())
+    grid = record_grid(entries, until=this_month)
+    wages = selectors.average_wages({e.province for e in entries}, {e.month.year for e in entries})
+    career = career_picture(entries, wages=wages, colours=grid.colours, until=this_month)
     opened = None
     if "month" in request.GET:
         try:
@@ -173,6 +179,11 @@ def me_record(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
     context = {
         "person": person,
         "grid": grid,
+        "career": [
+            {"year": year, "x": 30 + 14 * n, "bars": _career_bars(year, 30 + 14 * n)}
+            for n, year in enumerate(career)
+        ],
+        "career_width": 40 + 14 * len(career),
         "opened": opened,
         "opened_entries": [e for e in entries if e.month == opened],
     }
@@ -194,6 +205,106 @@ def me_gaps(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
         "explained": sum(run.months for run in runs if not (run.kind.payable or run.kind.closed)),
     }
     return render(request, "portal/me/gaps.html", {"runs": runs, "totals": totals})
+
+
+# The estimate's default wage growth a year, in percent (docs/rules.md).
+DEFAULT_WAGE_GROWTH = Decimal("4")
+CHART_STEP_MONTHS = 6
+
+
+def _stints(months: list[selectors.PaidMonth]) -> list[Segment]:
+    """Consecutive months paid in one province, in order: the claim-place rule's stints."""
+    segments: list[Segment] = []
+    for paid in months:
+        if segments and segments[-1].province == paid.province:
+            segments[-1] = Segment(paid.province, segments[-1].months + 1)
+        else:
+            segments.append(Segment(paid.province, 1))
+    return segments
+
+
+@person_required
+def me_estimate(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
+    """An estimate of the monthly pension from the person's own record, with assumptions
+    the person may change, and what retiring earlier or later in the window changes."""
+    today = timezone.localdate()
+    now = Month.from_date(today)
+    birth = Month.from_date(person.birth_date)
+    category = rules.RetirementCategory(person.retirement_category)
+    statutory = rules.statutory_retirement(birth_month=birth, category=category).month
+    earliest, latest = rules.flexible_window(birth_month=birth, category=category)
+    first = max(earliest, now + 1)
+    months = [first + n for n in range(first.months_until(latest) + 1)]
+    inputs = selectors.estimate_inputs(person_id=person.pk, as_of=today)
+    context: dict = {"months": months, "inputs": inputs}
+    if not months:
+        return render(request, "portal/me/estimate.html", context)
+    history_index = rules.average_index(months=inputs.history) if inputs.history else Decimal(1)
+    rate, provisional = selectors.crediting_rate_for(now.year)
+    defaults = {
+        "retirement": str(statutory if statutory in months else months[0]),
+        "base_index": min(max(history_index, Decimal("0.6")), Decimal(3)).quantize(Decimal("0.01")),
+        "wage_growth": DEFAULT_WAGE_GROWTH,
+        "crediting_rate": (rate * 100).quantize(Decimal("0.01")),
+    }
+    form = EstimateAssumptionsForm(
+        request.GET or None, initial=defaults, months=[str(m) for m in months]
+    )
+    chosen = form.cleaned_data if form.is_bound and form.is_valid() else defaults
+    retirement = Month.parse(str(chosen["retirement"]))
+    # Where the pension would be claimed: the record so far, and the months still to come
+    # in the province insured in now (benefit-claim place, §4).
+    segments = _stints(selectors.person_record(person_id=person.pk, as_of=today).months)
+    active = Enrolment.objects.filter(person=person, status=Enrolment.Status.ACTIVE).first()
+    to_come = max(now.months_until(retirement) - 1, 0)
+    if active is not None and to_come:
+        segments.append(Segment(active.province_id, to_come))
+    claim = (
+        claim_place(hukou_province=person.hukou_province_id, segments=segments)
+        if segments
+        else None
+    )
+    policy = selectors.latest_policy(claim.province if claim else person.hukou_province_id)
+    context |= {"form": form, "claim": claim, "policy": policy}
+    if policy is None:
+        return render(request, "portal/me/estimate.html", context)
+
+    def project(retirement: Month) -> rules.Projection:
+        return rules.project_pension(
+            history=inputs.history,
+            deemed_months=inputs.deemed_months,
+            balance_now=inputs.balance_now,
+            now=now,
+            birth_month=birth,
+            average_wage_now=policy.average_wage,
+            pension_base_now=policy.pension_base,
+            transitional_coefficient=policy.transitional_coefficient or Decimal(0),
+            assumptions=rules.Assumptions(
+                retirement=retirement,
+                base_index=chosen["base_index"],
+                wage_growth=chosen["wage_growth"] / 100,
+                crediting_rate=chosen["crediting_rate"] / 100,
+            ),
+        )
+
+    steps = months[::CHART_STEP_MONTHS]
+    if steps[-1] != months[-1]:
+        steps.append(months[-1])
+    chart = [project(month) for month in steps]
+    highest = max(p.estimate.total for p in chart) or Decimal(1)
+    context |= {
+        "projection": project(retirement),
+        "rate_year": now.year,
+        "rate_provisional": provisional,
+        "statutory": statutory,
+        "chart": [
+            {"projection": p, "height": height, "y": 180 - height, "x": 10 + 34 * i}
+            for i, p in enumerate(chart)
+            for height in [int(p.estimate.total / highest * 160)]
+        ],
+        "chart_width": 20 + 34 * len(chart),
+    }
+    return render(request, "portal/me/estimate.html", context)
 
 
 # Fields of a refused application, as the transfer service names them.
@@ -244,6 +355,23 @@ def me_transfers(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
         for transfer in transfer_selectors.person_transfers(person_id=person.pk)
     ]
     return render(request, "portal/me/transfers.html", {"form": form, "transfers": transfers})
+
+
+# The career picture: 120 px for an index of 3 (three times the average wage, the ceiling).
+CAREER_SCALE = 40
+
+
+def _career_bars(year: CareerYear, x: int) -> list[dict]:
+    """A year's provinces side by side in its 12 px column, a pixel for each month paid."""
+    bars, offset = [], 0
+    for bar in year.bars:
+        width = bar.months
+        height = int(min(bar.index or 0, 3) * CAREER_SCALE)
+        bars.append(
+            {"bar": bar, "x": x + offset, "width": width, "y": 130 - height, "height": height}
+        )
+        offset += width
+    return bars
 
 
 CSV_COLUMNS = [

@@ -393,7 +393,8 @@ def test_an_insured_person_reads_only_their_own_record(nation):
 # Every page under /me/, each answering for the signed-in person only. A new page must be
 # added here.
 PERSON_PAGES = [
-    "me-home", "me-record", "me-record-csv", "me-gaps", "me-transfers", "me-statement",
+    "me-home", "me-record", "me-record-csv", "me-gaps", "me-estimate", "me-transfers",
+    "me-statement",
     "me-access-log",
     "me-large-text",
 ]  # fmt: skip

@@ -98,6 +98,10 @@ def test_a_person_signs_in_reads_the_grid_opens_a_month_and_changes_the_display(
     _wait_for(browser, (By.TAG_NAME, "table"))
     pages_checked.append(("/me/access-log/", _serious_violations(browser)))
 
+    browser.get(f"{live_server.url}/me/estimate/")
+    _wait_for(browser, (By.CSS_SELECTOR, "svg.chart"))
+    pages_checked.append(("/me/estimate/", _serious_violations(browser)))
+
     browser.get(f"{live_server.url}/me/gaps/")
     _wait_for(browser, (By.CSS_SELECTOR, "tr.gap-employer_arrears"))
     pages_checked.append(("/me/gaps/", _serious_violations(browser)))

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -15,7 +16,7 @@ from pypdf import PdfReader
 from accounts.models import AccessLog, ActivationCode, OutboxMessage, User
 from accounts.services import access_record
 from contributions import services
-from contributions.models import Enrolment, Statement
+from contributions.models import Enrolment, ProvincePolicy, Statement
 from contributions.rules import Month
 from tests.conftest import LI
 from transfers import services as transfer_services
@@ -222,3 +223,27 @@ def test_a_person_applies_for_a_transfer_and_follows_it(li_paid):
 
     again = client.post("/me/transfers/", {"from_province": "31", "to_province": "44"})
     assert "another transfer is already being handled" in again.content.decode()
+
+
+def test_the_estimate_shows_each_part_and_the_window_and_takes_new_assumptions(li_paid):
+    client = _signed_in(li_paid)
+    page = _text(client.get("/me/estimate/"))
+    assert "An estimate, not a decision." in page
+    assert "Basic pension" in page and "Personal-account pension" in page
+    assert "(statutory)" in page  # the window's table marks the statutory month
+    changed = client.get(
+        "/me/estimate/",
+        {"retirement": "2053-06", "base_index": "2", "wage_growth": "0", "crediting_rate": "1"},
+    )
+    assert "Retiring in 2053-06" in _text(changed)
+    refused = client.get("/me/estimate/", {"retirement": "2200-01", "base_index": "9"})
+    assert "Select a valid choice" in refused.content.decode()
+
+
+def test_the_career_picture_gives_each_years_base_index_with_a_table(li_paid):
+    page = _text(_signed_in(li_paid).get("/me/record/"))
+    wage = ProvincePolicy.objects.get(province_id="31", year=2024).average_wage
+    index = (Decimal("9000") / wage).quantize(Decimal("0.01"))
+    # 2024 in Shanghai: five months standing (March was reversed).
+    assert f"2024 31 5 {index}" in page
+    assert f"{timezone.localdate().year} nothing paid" in page
