@@ -865,9 +865,6 @@ def gap_runs(months: Sequence[GapMonth]) -> list[GapRun]:
 # Projecting a record to retirement (the person's estimate, §5, docs/rules.md)
 # --------------------------------------------------------------------------------------
 
-EMPLOYEE_ACCOUNT_RATE: Final = Decimal("0.08")
-
-
 @dataclass(frozen=True)
 class Assumptions:
     """What the future is assumed to bring; every figure is the person's to change."""
