@@ -865,6 +865,7 @@ def gap_runs(months: Sequence[GapMonth]) -> list[GapRun]:
 # Projecting a record to retirement (the person's estimate, §5, docs/rules.md)
 # --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Assumptions:
     """What the future is assumed to bring; every figure is the person's to change."""
