@@ -33,6 +33,7 @@ urlpatterns = [
     path("verify/<str:code>/", views.verify, name="verify"),
     path("me/access-log/", views.me_access_log, name="me-access-log"),
     path("me/large-text/", views.me_large_text, name="me-large-text"),
+    path("me/keep-alive/", views.me_keep_alive, name="me-keep-alive"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

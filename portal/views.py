@@ -469,6 +469,12 @@ def me_access_log(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
 
 
 @person_required
+def me_keep_alive(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
+    """Nothing but the request itself, which extends the session ("stay signed in")."""
+    return HttpResponse(status=204)
+
+
+@person_required
 @require_POST
 def me_large_text(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
     """Turn large text and high contrast on or off; remembered for the person."""

@@ -146,3 +146,21 @@ def test_a_person_signs_in_reads_the_grid_opens_a_month_and_changes_the_display(
     pages_checked.append(("large text", _serious_violations(browser)))
 
     assert [(page, found) for page, found in pages_checked if found] == []
+
+
+def test_an_idle_person_is_warned_and_can_stay_signed_in(live_server, browser, li_paid, settings):
+    # A session of 125 s: the warning comes 120 s before its end, that is after 5 s.
+    settings.SESSION_COOKIE_AGE = 125
+    user = User.objects.create_user(username=LI, password=PASSWORD)
+    li_paid.user = user
+    li_paid.save(update_fields=["user"])
+    browser.get(f"{live_server.url}/signin/")
+    browser.find_element(By.NAME, "username").send_keys(LI)
+    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
+    warning = _wait_for(browser, (By.ID, "idle-warning"))
+    assert not warning.is_displayed()
+    _wait(browser).until(lambda driver: warning.is_displayed())
+    assert not _serious_violations(browser)
+    warning.find_element(By.TAG_NAME, "button").click()
+    _wait(browser).until(lambda driver: not warning.is_displayed())
