@@ -277,12 +277,13 @@ class RecordEntry:
     stands: bool  # neither reversed nor a reversal (有效记录)
 
 
-def record_entries(*, person_id: int) -> list[RecordEntry]:
-    """Every contribution record of a person, reversed ones and reversals included, in
-    month order: the grid, the month details and the CSV read this one list."""
+def record_entries(*, person_id: int, month: Month | None = None) -> list[RecordEntry]:
+    """Every contribution record of a person (of one month, if given), reversed ones and
+    reversals included, in month order: the grid, the month details and the CSV read this."""
     live = ContributionRecord.objects.live().filter(pk=OuterRef("pk"))
+    where = {"person_id": person_id} | ({"month": month.first_day()} if month else {})
     rows = (
-        ContributionRecord.objects.filter(person_id=person_id)
+        ContributionRecord.objects.filter(**where)
         .annotate(stands=Exists(live))
         .order_by("month", "province_id", "id")
         .values_list(
@@ -325,6 +326,16 @@ def record_entries(*, person_id: int) -> list[RecordEntry]:
         )
         for row in rows
     ]
+
+
+def record_version(*, person_id: int) -> str:
+    """What changes whenever the ledger posts for the person (a record or a reversal): the
+    key under which a rendering of their record may be kept."""
+    found = ContributionRecord.objects.filter(person_id=person_id).aggregate(
+        rows=Count("id"), last=Max("id"), posted=Max("posted_at")
+    )
+    posted = found["posted"].timestamp() if found["posted"] else 0
+    return f"{found['rows']}-{found['last']}-{posted}"
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,13 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -164,20 +167,49 @@ def me_home(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
 
 @person_required
 def me_record(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
-    """The record: a year × month grid across provinces; ?month=YYYY-MM opens a month."""
-    entries = selectors.record_entries(person_id=person.pk)
+    """The record: the career and a year × month grid across provinces; ?month=YYYY-MM
+    opens a month.
+
+    The career and the grid are rendered once per version of the person's record (and
+    month, language and opened month) and kept in the cache: a posting for the person
+    changes the version, so a changed record is never shown stale.
+    """
     this_month = Month.from_date(timezone.localdate())
-    grid = record_grid(entries, until=this_month)
-    wages = selectors.average_wages({e.province for e in entries}, {e.month.year for e in entries})
-    career = career_picture(entries, wages=wages, colours=grid.colours, until=this_month)
     opened = None
     if "month" in request.GET:
         try:
             opened = Month.parse(request.GET["month"])
         except ValueError:
             opened = None
+    version = selectors.record_version(person_id=person.pk)
+    key = f"record-page:{person.pk}:{version}:{this_month}:{get_language()}:{opened}"
+    body = cache.get(key)
+    if body is None:
+        body = _record_body(request, person, this_month, opened)
+        cache.set(key, body, RECORD_PAGE_SECONDS)
     context = {
-        "person": person,
+        "body": body,
+        "opened": opened,
+        "opened_entries": selectors.record_entries(person_id=person.pk, month=opened)
+        if opened
+        else [],
+    }
+    return render(request, "portal/me/record.html", context)
+
+
+# How long a rendering of a record is kept: a posting changes its key at once; this bounds
+# how long a changed average wage (the career picture) takes to show.
+RECORD_PAGE_SECONDS = 24 * 3600
+
+
+def _record_body(
+    request: HttpRequest, person: InsuredPerson, this_month: Month, opened: Month | None
+) -> str:
+    entries = selectors.record_entries(person_id=person.pk)
+    grid = record_grid(entries, until=this_month)
+    wages = selectors.average_wages({e.province for e in entries}, {e.month.year for e in entries})
+    career = career_picture(entries, wages=wages, colours=grid.colours, until=this_month)
+    context = {
         "grid": grid,
         "career": [
             {"year": year, "x": 30 + 14 * n, "bars": _career_bars(year, 30 + 14 * n)}
@@ -185,9 +217,8 @@ def me_record(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
         ],
         "career_width": 40 + 14 * len(career),
         "opened": opened,
-        "opened_entries": [e for e in entries if e.month == opened],
     }
-    return render(request, "portal/me/record.html", context)
+    return render_to_string("portal/me/record_body.html", context, request=request)
 
 
 @person_required

@@ -16,9 +16,10 @@ from pypdf import PdfReader
 from accounts.models import AccessLog, ActivationCode, OutboxMessage, User
 from accounts.services import access_record
 from contributions import services
+from contributions.batches import ContributionRow, contribution_batch_post
 from contributions.models import Enrolment, ProvincePolicy, Statement
 from contributions.rules import Month
-from tests.conftest import LI
+from tests.conftest import LI, SH_UNIT
 from transfers import services as transfer_services
 from transfers.models import Transfer
 
@@ -247,3 +248,11 @@ def test_the_career_picture_gives_each_years_base_index_with_a_table(li_paid):
     # 2024 in Shanghai: five months standing (March was reversed).
     assert f"2024 31 5 {index}" in page
     assert f"{timezone.localdate().year} nothing paid" in page
+
+
+def test_the_kept_rendering_of_the_record_follows_a_new_posting_at_once(li_paid):
+    client = _signed_in(li_paid)
+    assert 'aria-label="2024-07 not paid"' in client.get("/me/record/").content.decode()
+    row = ContributionRow(LI, "2024-07", "employee", Decimal("9000"), employer_uscc=SH_UNIT)
+    contribution_batch_post(province="31", rows=[row], source="test")
+    assert 'aria-label="2024-07 paid in 31"' in client.get("/me/record/").content.decode()
