@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean bench bench-ingest bench-risk lock
+.PHONY: run test lint format clean bench bench-ingest bench-risk bench-record lock
 
 # The versions CI tested: every dependency pinned with its hashes in requirements-dev.lock
 # (made from pyproject.toml's ranges by `make lock`); the project itself on top, editable.
@@ -37,7 +37,12 @@ bench-ingest: $(STAMP)
 bench-risk: $(STAMP)
 	$(PY) -m portal.devstack exec -- $(PY) -m tests.bench.risk $(BENCH_ARGS)
 
-bench: bench-ingest bench-risk
+## bench-record: the person's record page under 16 clients at 1M and 10M rows (about 25 minutes)
+bench-record: $(STAMP)
+	command -v wrk >/dev/null || apt-get install -y -q wrk
+	$(PY) -m portal.devstack exec -- $(PY) -m tests.bench.record_page $(BENCH_ARGS)
+
+bench: bench-ingest bench-risk bench-record
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

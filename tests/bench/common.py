@@ -1,9 +1,11 @@
-"""What the benchmarks share: a database of their own on the configured server, and
-manage.py in a subprocess."""
+"""What the benchmarks share: a database of their own on the configured server,
+manage.py in a subprocess, and waiting for a web server."""
 
+import http.client
 import os
 import subprocess
 import sys
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -26,3 +28,15 @@ def manage(env: dict[str, str], *args: str) -> str:
         capture_output=True,
         text=True,
     ).stdout
+
+
+def wait_for_port(port: int) -> None:
+    """Wait until a web server answers on `port` (at most a minute)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/healthz")
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("the web server did not start")

@@ -27,7 +27,7 @@ from decimal import Decimal
 import psutil
 import psycopg
 
-from tests.bench.common import ROOT, database_url, manage
+from tests.bench.common import ROOT, database_url, manage, wait_for_port
 
 PROVINCES = {"11": "110101", "31": "310101"}
 MONTHS = [f"2024-{m:02d}" for m in range(1, 13)] + [f"2025-{m:02d}" for m in range(1, 11)]
@@ -205,7 +205,7 @@ def main() -> int:
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        _wait_for_port(args.port)
+        wait_for_port(args.port)
         watch = MemoryWatch(server.pid)
         watch.start()
         failures: list[str] = []
@@ -242,17 +242,6 @@ def main() -> int:
     }
     print(json.dumps(summary, indent=2))
     return 0 if posted == copied else 1
-
-
-def _wait_for_port(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/healthz")
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError("gunicorn did not start")
 
 
 if __name__ == "__main__":
