@@ -160,8 +160,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--port", type=int, default=8798)
     args = parser.parse_args()
-    results = [_measure(persons, args.seconds, args.port) for persons in args.persons]
-    print(json.dumps(results, indent=2))
+    for persons in args.persons:  # each size's figures as soon as they are measured
+        print(json.dumps(_measure(persons, args.seconds, args.port), indent=2), flush=True)
     return 0
 
 
