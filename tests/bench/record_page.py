@@ -93,7 +93,7 @@ def _load(port: int, path: str, script: str, seconds: int) -> dict[str, float]:
     }
 
 
-def _measure(persons: int, seconds: int, port: int) -> dict:
+def _measure(persons: int, seconds: int, port: int, threads: int) -> dict:
     with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
         admin.execute(f"CREATE DATABASE {DATABASE}")
@@ -124,7 +124,7 @@ def _measure(persons: int, seconds: int, port: int) -> dict:
     manage(serve, "collectstatic", "--noinput")  # production serves the hashed files
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", str(WEB_WORKERS)],
+         f"127.0.0.1:{port}", "--workers", str(WEB_WORKERS), "--threads", str(threads)],
         cwd=ROOT, env=serve, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -148,6 +148,7 @@ def _measure(persons: int, seconds: int, port: int) -> dict:
         "contribution_rows": rows,
         "generate_seconds": round(generated, 1),
         "persons_signed_in": len(sessions),
+        "web": f"gunicorn, {WEB_WORKERS} workers x {threads} threads",
         "record_page": record,
         "trivial_view": trivial,
         "record_vs_trivial_req_per_s": round(record["req_per_s"] / trivial["req_per_s"], 3),
@@ -159,9 +160,15 @@ def main() -> int:
     parser.add_argument("--persons", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--port", type=int, default=8798)
+    parser.add_argument(
+        "--threads", type=int, default=1, help="Threads per gunicorn worker (above 1: gthread)."
+    )
     args = parser.parse_args()
     for persons in args.persons:  # each size's figures as soon as they are measured
-        print(json.dumps(_measure(persons, args.seconds, args.port), indent=2), flush=True)
+        print(
+            json.dumps(_measure(persons, args.seconds, args.port, args.threads), indent=2),
+            flush=True,
+        )
     return 0
 
 
