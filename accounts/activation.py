@@ -23,6 +23,7 @@ from accounts.models import ActivationCode, User
 from accounts.services import audit_record
 from accounts.sms import masked_mobile, sms_gateway
 from contributions.models import InsuredPerson
+from contributions.services import find_person
 
 CODE_MINUTES = 10
 CODE_ATTEMPTS = 5
@@ -49,9 +50,8 @@ def _code_hash(person_id: int, code: str) -> str:
 
 
 def _person(id_number: str) -> InsuredPerson | None:
-    return InsuredPerson.objects.filter(
-        id_number="".join(id_number.split()).upper(), merged_into__isnull=True
-    ).first()
+    person = find_person(id_number)
+    return None if person is None or person.merged_into_id else person
 
 
 class SmsActivation:

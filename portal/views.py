@@ -42,7 +42,6 @@ from portal.statement import statement_pdf
 from transfers import rules as transfer_rules
 from transfers import selectors as transfer_selectors
 from transfers import services as transfer_services
-from transfers.rules import Segment, claim_place
 
 PersonView = Callable[..., HttpResponse]
 
@@ -138,16 +137,22 @@ def person_required(view: PersonView) -> PersonView:
     return wrapper
 
 
+def _retirement(person: InsuredPerson) -> tuple[rules.StatutoryRetirement, Month, Month]:
+    """The statutory retirement and the flexible window (earliest, latest) of a person."""
+    birth_month = Month.from_date(person.birth_date)
+    category = rules.RetirementCategory(person.retirement_category)
+    earliest, latest = rules.flexible_window(birth_month=birth_month, category=category)
+    statutory = rules.statutory_retirement(birth_month=birth_month, category=category)
+    return statutory, earliest, latest
+
+
 @person_required
 def me_home(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
     """Home (电子档案袋): who, where insured now, months against the minimum, balance,
     retirement month and window, and how fresh each province's data is."""
     today = timezone.localdate()
     this_month = Month.from_date(today)
-    birth_month = Month.from_date(person.birth_date)
-    category = rules.RetirementCategory(person.retirement_category)
-    statutory = rules.statutory_retirement(birth_month=birth_month, category=category)
-    earliest, latest = rules.flexible_window(birth_month=birth_month, category=category)
+    statutory, earliest, latest = _retirement(person)
     enrolments = list(
         Enrolment.objects.filter(person=person).select_related("province", "employer")
     )
@@ -243,27 +248,14 @@ DEFAULT_WAGE_GROWTH = Decimal("4")
 CHART_STEP_MONTHS = 6
 
 
-def _stints(months: list[selectors.PaidMonth]) -> list[Segment]:
-    """Consecutive months paid in one province, in order: the claim-place rule's stints."""
-    segments: list[Segment] = []
-    for paid in months:
-        if segments and segments[-1].province == paid.province:
-            segments[-1] = Segment(paid.province, segments[-1].months + 1)
-        else:
-            segments.append(Segment(paid.province, 1))
-    return segments
-
-
 @person_required
 def me_estimate(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
     """An estimate of the monthly pension from the person's own record, with assumptions
     the person may change, and what retiring earlier or later in the window changes."""
     today = timezone.localdate()
     now = Month.from_date(today)
-    birth = Month.from_date(person.birth_date)
-    category = rules.RetirementCategory(person.retirement_category)
-    statutory = rules.statutory_retirement(birth_month=birth, category=category).month
-    earliest, latest = rules.flexible_window(birth_month=birth, category=category)
+    retirement_facts, earliest, latest = _retirement(person)
+    statutory = retirement_facts.month
     first = max(earliest, now + 1)
     months = [first + n for n in range(first.months_until(latest) + 1)]
     inputs = selectors.estimate_inputs(person_id=person.pk, as_of=today)
@@ -283,17 +275,8 @@ def me_estimate(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
     )
     chosen = form.cleaned_data if form.is_bound and form.is_valid() else defaults
     retirement = Month.parse(str(chosen["retirement"]))
-    # Where the pension would be claimed: the record so far, and the months still to come
-    # in the province insured in now (benefit-claim place, §4).
-    segments = _stints(selectors.person_record(person_id=person.pk, as_of=today).months)
-    active = Enrolment.objects.filter(person=person, status=Enrolment.Status.ACTIVE).first()
-    to_come = max(now.months_until(retirement) - 1, 0)
-    if active is not None and to_come:
-        segments.append(Segment(active.province_id, to_come))
-    claim = (
-        claim_place(hukou_province=person.hukou_province_id, segments=segments)
-        if segments
-        else None
+    claim = transfer_selectors.claim_place_at(
+        person=person, as_of=today, months_to_come=max(now.months_until(retirement) - 1, 0)
     )
     policy = selectors.latest_policy(claim.province if claim else person.hukou_province_id)
     context |= {"form": form, "claim": claim, "policy": policy}
@@ -306,7 +289,7 @@ def me_estimate(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
             deemed_months=inputs.deemed_months,
             balance_now=inputs.balance_now,
             now=now,
-            birth_month=birth,
+            birth_month=Month.from_date(person.birth_date),
             average_wage_now=policy.average_wage,
             pension_base_now=policy.pension_base,
             transitional_coefficient=policy.transitional_coefficient or Decimal(0),

@@ -6,8 +6,16 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef
 
-from contributions.models import ContributionKind, ContributionRecord, ProvincePolicy, Scheme
+from contributions.models import (
+    ContributionKind,
+    ContributionRecord,
+    Enrolment,
+    InsuredPerson,
+    ProvincePolicy,
+    Scheme,
+)
 from contributions.rules import Month
+from contributions.selectors import person_record
 from risk.models import BackPaymentEvidence
 from transfers import rules
 from transfers.models import CalendarDay, Transfer
@@ -126,3 +134,23 @@ def person_transfers(*, person_id: int) -> list[Transfer]:
         .select_related("from_province", "to_province")
         .prefetch_related("steps")
     )
+
+
+def claim_place_at(
+    *, person: InsuredPerson, as_of: date, months_to_come: int = 0
+) -> rules.ClaimPlace | None:
+    """Where the person would claim the pension (benefit-claim place, §4): the stints paid
+    up to `as_of`, in order, plus `months_to_come` in the province insured in now. None
+    before anything is paid."""
+    segments: list[rules.Segment] = []
+    for paid in person_record(person_id=person.pk, as_of=as_of).months:
+        if segments and segments[-1].province == paid.province:
+            segments[-1] = rules.Segment(paid.province, segments[-1].months + 1)
+        else:
+            segments.append(rules.Segment(paid.province, 1))
+    active = Enrolment.objects.filter(person=person, status=Enrolment.Status.ACTIVE).first()
+    if active is not None and months_to_come:
+        segments.append(rules.Segment(active.province_id, months_to_come))
+    if not segments:
+        return None
+    return rules.claim_place(hukou_province=person.hukou_province_id, segments=segments)
