@@ -104,8 +104,10 @@ def _scope_of_user(principal: User) -> Scope:
 
 def own_person(principal: Principal | None) -> InsuredPerson | None:
     """The insured person a principal is, if it is one: a person sees only themselves."""
-    person_id = scope_of(principal).person_id
-    return None if person_id is None else persons(principal).get(pk=person_id)
+    if not isinstance(principal, User) or scope_of(principal).person_id is None:
+        return None
+    person: InsuredPerson = principal.insured_person  # scope_of has loaded it
+    return person
 
 
 def provinces(principal: Principal | None) -> set[str] | None:

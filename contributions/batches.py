@@ -32,6 +32,7 @@ from contributions.services import (
     RowError,
     journal_post,
     lock_province_contributions,
+    record_changed,
 )
 from risk import checks as risk_checks
 from risk import services as risk_services
@@ -299,6 +300,7 @@ def contribution_batch_post(
             ) as copy:
                 for v in unknown:
                     copy.write_row(_suspense_values(province, v, batch.id, entry.id, now))
+        record_changed(person_id for person_id, _ in known)
         # The warnings of the rows posted, filed together: a query per warned rule.
         risk_services.inprocess_file(warnings)
     return BatchResult(

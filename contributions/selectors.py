@@ -1,11 +1,13 @@
 """Reads of the ledger that more than one channel needs."""
 
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 
 from contributions import rules
@@ -328,14 +330,21 @@ def record_entries(*, person_id: int, month: Month | None = None) -> list[Record
     ]
 
 
+def record_version_key(person_id: int) -> str:
+    """The cache key of the token that names the current version of a person's record."""
+    return f"record-version:{person_id}"
+
+
 def record_version(*, person_id: int) -> str:
-    """What changes whenever the ledger posts for the person (a record or a reversal): the
-    key under which a rendering of their record may be kept."""
-    found = ContributionRecord.objects.filter(person_id=person_id).aggregate(
-        rows=Count("id"), last=Max("id"), posted=Max("posted_at")
-    )
-    posted = found["posted"].timestamp() if found["posted"] else 0
-    return f"{found['rows']}-{found['last']}-{posted}"
+    """The version of the person's record: a token under which a rendering of it may be
+    kept. The ledger drops the token whenever it posts for the person
+    (`services.record_changed`), so the next reader draws a new one and renders afresh."""
+    key = record_version_key(person_id)
+    token = cache.get(key)
+    if token is None:
+        cache.add(key, secrets.token_hex(8), timeout=None)  # the first of two readers wins
+        token = cache.get(key)
+    return token
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ import base64
 import hashlib
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -38,7 +39,7 @@ from contributions.models import (
     SuspenseItem,
     SuspenseReinstatement,
 )
-from contributions.selectors import contribution_months, last_paid_month
+from contributions.selectors import contribution_months, last_paid_month, record_version_key
 from risk import checks as risk_checks
 from risk import services as risk_services
 from risk.checks import Finding, RuleSetting
@@ -432,6 +433,14 @@ def lock_province_contributions(province: str) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('contributions:' || %s))", [province])
 
 
+def record_changed(person_ids: Iterable[int]) -> None:
+    """The ledger posted for these persons: once the transaction commits, drop the tokens
+    that name their record's version, so no rendering of the record before the posting is
+    shown again. A cache that cannot be reached is logged, never fails the posting."""
+    keys = [record_version_key(person_id) for person_id in set(person_ids)]
+    transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
+
+
 # --- The fund journal --------------------------------------------------------------------
 
 
@@ -504,6 +513,7 @@ def contribution_reverse(
             reversal_of=record,
             reason=reason,
         )
+        record_changed([record.person_id])
         journal_post(
             event=JournalEntry.Event.REVERSAL,
             description=f"reversal of contribution {record.pk}",
@@ -560,6 +570,7 @@ def suspense_reinstate(
             batch_id=item.batch_id,
             batch_row=item.batch_row,
         )
+        record_changed([person.pk])
         entry = journal_post(
             event=JournalEntry.Event.REINSTATEMENT,
             description=f"suspense item {item.pk} reinstated",

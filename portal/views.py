@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -89,7 +90,7 @@ def activate(request: HttpRequest) -> HttpResponse:
                 form.add_error(refused.field, refused.message)
             else:
                 del request.session["activation_id_number"]
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="accounts.backends.UserBackend")
                 return redirect("me-home")
         return render(request, "portal/activate.html", {"finish": form, "sent_to": pending})
     if request.method == "POST":
@@ -175,39 +176,42 @@ def me_record(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
     """The record: the career and a year × month grid across provinces; ?month=YYYY-MM
     opens a month.
 
-    The career and the grid are rendered once per version of the person's record (and
-    month, language and opened month) and kept in the cache: a posting for the person
-    changes the version, so a changed record is never shown stale.
+    The page is rendered once per version of the person's record (and month, language,
+    text size and opened month) and kept in the cache with a slot for the form token: a
+    posting for the person changes the version, so a changed record is never shown stale.
     """
     this_month = Month.from_date(timezone.localdate())
-    opened = None
-    if "month" in request.GET:
-        try:
-            opened = Month.parse(request.GET["month"])
-        except ValueError:
-            opened = None
+    opened = _opened_month(request)
+    # Any other query string is rendered but not kept: no one fills the cache with variants.
+    keep = not request.GET or (opened is not None and list(request.GET) == ["month"])
     version = selectors.record_version(person_id=person.pk)
-    key = f"record-page:{person.pk}:{version}:{this_month}:{get_language()}:{opened}"
-    body = cache.get(key)
-    if body is None:
-        body = _record_body(request, person, this_month, opened)
-        cache.set(key, body, RECORD_PAGE_SECONDS)
-    context = {
-        "body": body,
-        "opened": opened,
-        "opened_entries": selectors.record_entries(person_id=person.pk, month=opened)
-        if opened
-        else [],
-    }
-    return render(request, "portal/me/record.html", context)
+    key = (
+        f"record-page:{person.pk}:{version}:{this_month}:{get_language()}:"
+        f"{request.user.prefers_large_text}:{opened}"
+    )
+    page = cache.get(key) if keep else None
+    if page is None:
+        page = _record_page(request, person, this_month, opened)
+        if keep:
+            cache.set(key, page, RECORD_PAGE_SECONDS)
+    return HttpResponse(page.replace(CSRF_SLOT, get_token(request)))
 
 
 # How long a rendering of a record is kept: a posting changes its key at once; this bounds
 # how long a changed average wage (the career picture) takes to show.
 RECORD_PAGE_SECONDS = 24 * 3600
+# Rendered in place of the form token in a kept page, and replaced by the request's own.
+CSRF_SLOT = "csrf-token-slot-4f1d9a"
 
 
-def _record_body(
+def _opened_month(request: HttpRequest) -> Month | None:
+    try:
+        return Month.parse(request.GET["month"]) if "month" in request.GET else None
+    except ValueError:
+        return None
+
+
+def _record_page(
     request: HttpRequest, person: InsuredPerson, this_month: Month, opened: Month | None
 ) -> str:
     entries = selectors.record_entries(person_id=person.pk)
@@ -222,8 +226,10 @@ def _record_body(
         ],
         "career_width": 40 + 14 * len(career),
         "opened": opened,
+        "opened_entries": [e for e in entries if e.month == opened],
+        "csrf_token": CSRF_SLOT,
     }
-    return render_to_string("portal/me/record_body.html", context, request=request)
+    return render_to_string("portal/me/record.html", context, request=request)
 
 
 @person_required

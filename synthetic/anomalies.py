@@ -29,7 +29,7 @@ from contributions.models import (
     ProvincePolicy,
 )
 from contributions.rules import Month
-from contributions.services import journal_post
+from contributions.services import journal_post, record_changed
 from risk.models import BenefitPayment, Certification
 from synthetic.nation import id_check_digit
 from transfers.models import Transfer
@@ -92,6 +92,7 @@ class _Planter:
                 )
             )
         ContributionRecord.objects.bulk_create(records)
+        record_changed(record.person_id for record in records)
         if journal:
             self.journal[province].extend(records)
 

@@ -30,7 +30,7 @@ from contributions.accounting import interest_post_year
 from contributions.batches import contribution_journal_lines
 from contributions.models import ContributionBatch, InsuredPerson, JournalEntry, ProvincePolicy
 from contributions.rules import CHINA_TIME, ContributionBand, Month
-from contributions.services import journal_post
+from contributions.services import journal_post, record_changed
 from synthetic.anomalies import plant
 from synthetic.nation import (
     LEDGER_START,
@@ -361,6 +361,7 @@ class _NationWriter:
                     lines = []
             copy.write("".join(lines))
             written += len(lines)
+        record_changed(ids)
         return written
 
     def _contribution_lines(

@@ -34,16 +34,17 @@ WEB_WORKERS = 2
 
 SESSIONS_CODE = """
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
+from importlib import import_module
+from django.conf import settings
 from accounts.models import User
 from contributions.models import InsuredPerson
 for person in InsuredPerson.objects.filter(pk__in=[{ids}]):
     user = User.objects.create_user(username=person.id_number)
     person.user = user
     person.save(update_fields=["user"])
-    session = SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "accounts.backends.UserBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     print("SESSION", session.session_key)

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -17,7 +18,13 @@ from accounts.models import AccessLog, ActivationCode, OutboxMessage, User
 from accounts.services import access_record
 from contributions import services
 from contributions.batches import ContributionRow, contribution_batch_post
-from contributions.models import Enrolment, ProvincePolicy, Statement
+from contributions.models import (
+    ContributionRecord,
+    Enrolment,
+    ProvincePolicy,
+    Statement,
+    SuspenseItem,
+)
 from contributions.rules import Month
 from tests.conftest import LI, SH_UNIT
 from transfers import services as transfer_services
@@ -158,6 +165,18 @@ def test_large_text_is_remembered_for_the_person(li_paid):
     assert User.objects.get(username=LI).prefers_large_text
 
 
+def test_a_kept_record_page_carries_the_requests_own_form_token(li_paid):
+    client = _signed_in(li_paid)
+    client.handler.enforce_csrf_checks = True
+    client.get("/me/record/")  # rendered and kept
+    page = client.get("/me/record/").content.decode()  # from the cache
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    assert "slot" not in token
+    response = client.post("/me/large-text/", {"next": "/me/record/", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    assert 'class="large-text"' in client.get("/me/record/").content.decode()
+
+
 def test_the_month_grid_starts_at_the_first_month_and_runs_to_now(li_paid):
     client = _signed_in(li_paid)
     page = client.get("/me/record/").content.decode()
@@ -250,9 +269,31 @@ def test_the_career_picture_gives_each_years_base_index_with_a_table(li_paid):
     assert f"{timezone.localdate().year} nothing paid" in page
 
 
-def test_the_kept_rendering_of_the_record_follows_a_new_posting_at_once(li_paid):
+def test_the_kept_rendering_of_the_record_follows_each_posting_at_once(
+    li_paid, django_capture_on_commit_callbacks
+):
+    """A batch, a reversal and a reinstatement each drop the kept rendering on commit."""
     client = _signed_in(li_paid)
-    assert 'aria-label="2024-07 not paid"' in client.get("/me/record/").content.decode()
+
+    def july() -> str:
+        page = client.get("/me/record/").content.decode()
+        return re.search(r'aria-label="2024-07 [^"]*"[^>]*>.*?</a>', page)[0]
+
+    assert "not paid" in july()
     row = ContributionRow(LI, "2024-07", "employee", Decimal("9000"), employer_uscc=SH_UNIT)
-    contribution_batch_post(province="31", rows=[row], source="test")
-    assert 'aria-label="2024-07 paid in 31"' in client.get("/me/record/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        contribution_batch_post(province="31", rows=[row], source="test")
+    assert "paid in 31" in july() and "更" not in july()
+    posted = ContributionRecord.objects.get(person=li_paid, month="2024-07-01")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contribution_reverse(record=posted, reason="wrong month")
+    assert "更" in july()
+
+    stranger = "110101198001010010"
+    contribution_batch_post(province="31", rows=[replace(row, id_number=stranger)], source="t")
+    person, _ = services.person_upsert(id_number=stranger, name="赵敏", hukou_province="31")
+    client = _signed_in(person)
+    assert 'aria-label="2024-07' not in client.get("/me/record/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.suspense_reinstate(item=SuspenseItem.objects.get(), person=person)
+    assert "paid in 31" in july()
