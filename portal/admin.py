@@ -1,6 +1,6 @@
 """Admin helpers shared by the apps."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
@@ -57,12 +57,15 @@ def action_confirmation(
     request: HttpRequest,
     queryset: QuerySet,
     form: forms.Form,
+    details: Sequence[str] = (),
     **texts: str,
 ) -> TemplateResponse:
-    """The confirmation page of an admin action that needs input (a reason, a month)."""
+    """The confirmation page of an admin action that needs input (a reason, a month), with
+    `details` of what the action will do, a line each."""
     context = {
         **model_admin.admin_site.each_context(request),
         **texts,
+        "details": details,
         "form": form,
         "items": queryset,
         "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,

@@ -9,11 +9,14 @@ ledger's state refuses it.
 
 import base64
 import re
+from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, pagination, permissions, throttling
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, pagination, permissions, status, throttling
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +24,9 @@ from rest_framework.views import exception_handler
 
 from accounts import scope
 from accounts.authentication import ProvincialSystem
+from accounts.services import IdempotencyConflict, access_record, idempotent_write
+from contributions.services import LedgerError
+from portal.fields import PROVINCE_PATTERN
 from portal.problems import PROBLEM_CONTENT_TYPE, problem
 
 
@@ -213,6 +219,21 @@ class IsProvinceOrCaseworker(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or user.has_perm(self.write_perm)
 
 
+PROVINCE_PARAMETER = OpenApiParameter(
+    "province",
+    pattern=PROVINCE_PATTERN,
+    description="Caseworkers only: the province written to.",
+)
+
+
+def province_parameter(request: Request) -> str | None:
+    """The `province` query parameter a caseworker's write names; 400 if not a code."""
+    province = request.query_params.get("province")
+    if province is not None and re.fullmatch(PROVINCE_PATTERN, province) is None:
+        raise exceptions.ValidationError({"province": ["Not a province code."]})
+    return province
+
+
 def write_province(request: Request, requested: str | None) -> str:
     """The province a write goes to: the key's own, or one in the caseworker's scope."""
     try:
@@ -226,3 +247,109 @@ def write_province(request: Request, requested: str | None) -> str:
 def principal_user(request: Request):
     """The signed-in user behind a request; None for a provincial system."""
     return None if isinstance(request.user, ProvincialSystem) else request.user
+
+
+# --- Idempotent writes --------------------------------------------------------------------
+
+
+# Visible ASCII: a UUID, a batch number, a file name without spaces.
+IDEMPOTENCY_KEY_PATTERN = "^[!-~]{1,100}$"
+
+
+def idempotency_key_parameter(*, required: bool) -> OpenApiParameter:
+    """The Idempotency-Key header as the schema states it."""
+    return OpenApiParameter(
+        "Idempotency-Key",
+        location=OpenApiParameter.HEADER,
+        required=required,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="1 to 100 visible ASCII characters, unique per request; a replay with "
+        "the same body returns the first answer, with another body 409.",
+    )
+
+
+def idempotency_key(request: Request, *, required: bool) -> str:
+    """The request's Idempotency-Key (empty when absent and not required); 400 if malformed."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None and not required:
+        return ""
+    if key is None or re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key) is None:
+        raise exceptions.ValidationError(
+            {"Idempotency-Key": ["Send 1 to 100 visible ASCII characters, e.g. a UUID."]}
+        )
+    return key
+
+
+def principal_key(request: Request) -> str:
+    """Who is calling, as idempotency keys and batch sources name them."""
+    user = request.user
+    return user.pk if isinstance(user, ProvincialSystem) else f"user:{user.pk}"
+
+
+def answer_idempotently(request: Request, work, *, key: str, body: bytes) -> Response:
+    """Run `work` under the Idempotency-Key when there is one; answer as it says."""
+    if key:
+        try:
+            answer = idempotent_write(
+                principal=principal_key(request), key=key, body=body, work=work
+            )
+        except IdempotencyConflict as conflict:
+            return Response(
+                problem(status=409, title=str(conflict), code="idempotency_conflict"),
+                status=status.HTTP_409_CONFLICT,
+                content_type="application/problem+json",
+            )
+        status_code, answer_body, replayed = answer.status_code, answer.body, answer.replayed
+    else:
+        with transaction.atomic():
+            status_code, answer_body = work()
+        replayed = False
+    headers = {"Idempotent-Replayed": "true"} if replayed else {}
+    content_type = "application/problem+json" if status_code >= 400 else None
+    return Response(answer_body, status=status_code, headers=headers, content_type=content_type)
+
+
+# --- Reads of persons and refusals of the services -----------------------------------------
+
+
+def record_read(request: Request, person_ids: Iterable[int], action: str) -> None:
+    """Log a read of persons' records by a provincial system or a caseworker (查询留痕)."""
+    access_record(
+        principal=request.user,
+        person_ids=person_ids,
+        action=action,
+        # The route, not the path: a path may carry an ID number, and logs carry none.
+        path="/" + request.resolver_match.route,
+        purpose=request.headers.get("X-Access-Purpose", "").strip(),
+    )
+
+
+class PersonReadsLogged:
+    """A list whose every page records a read of each person on it."""
+
+    read_action = ""
+    person_attr = "person_id"
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            person_ids = {getattr(row, self.person_attr) for row in page}
+            record_read(self.request, person_ids, self.read_action)
+        return page
+
+
+# "invalid": the request matched the schema, but a rule refuses it.
+_STATUS_OF_KIND = {"invalid": 422, "conflict": 409, "forbidden": 403}
+
+
+def ledger_refusal(error: LedgerError) -> Response:
+    """A service's refusal as problem details: 422, 409 or 403 by its kind."""
+    status_code = _STATUS_OF_KIND[error.kind]
+    errors = [
+        {"field": error.field or "non_field_errors", "code": error.code, "message": error.message}
+    ]
+    return Response(
+        problem(status=status_code, title=error.message, code=error.code, errors=errors),
+        status=status_code,
+        content_type="application/problem+json",
+    )

@@ -7,4 +7,5 @@ urlpatterns = [
     path("calculations/", include("contributions.api.calculations")),
     path("calculations/", include("transfers.api.calculations")),
     path("risk/", include("risk.api.urls")),
+    path("transfers/", include("transfers.api.urls")),
 ]

@@ -297,6 +297,14 @@ API_ROUTES = {
     "api-risk-flags": "list",
     "api-risk-screenings": "province-write",
     "api-risk-screening": "run",
+    "api-transfers": "list",
+    "api-transfer": "transfer",
+    "api-transfer-accept": "transfer-step",
+    "api-transfer-reject": "transfer-step",
+    "api-transfer-send": "transfer-step",
+    "api-transfer-funds-received": "transfer-step",
+    "api-transfer-complete": "transfer-step",
+    "api-transfer-cancel": "transfer-step",
     "api-policy": "public",
     "api-schema": "public",
     "api-docs": "public",
@@ -359,6 +367,15 @@ def test_every_api_list_and_detail_holds_only_the_callers_province(nation, provi
     for name in ("api-enrolment-suspend", "api-enrolment-close"):
         response = client.post(reverse(name, args=[enrolment.pk]), {"end_month": "2025-06"})
         assert response.status_code == 404, name
+    transfer = Transfer.objects.get()  # Shanghai's person, from 31 to 41
+    if province not in (transfer.from_province_id, transfer.to_province_id):
+        for name, rule in API_ROUTES.items():
+            if rule.startswith("transfer"):
+                args = [transfer.public_id]
+                answer = client.get(reverse(name, args=args)) if rule == "transfer" else (
+                    client.post(reverse(name, args=args), {"reason": "x"}, format="json")
+                )  # fmt: skip
+                assert answer.status_code == 404, name
     refused = client.post(
         reverse("api-risk-screenings"), {"province": other}, format="json"
     ).status_code

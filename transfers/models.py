@@ -43,9 +43,12 @@ class Transfer(models.Model):
         SENT = "sent", "sheet sent, funds remitted (已转出)"
         FUNDS_RECEIVED = "funds_received", "funds received (资金已到账)"
         COMPLETED = "completed", "completed (已办结)"
+        CANCELLED = "cancelled", "cancelled (已撤销)"
 
     # Still being handled: another transfer of the person waits for it to end.
     IN_FLIGHT = (Status.APPLIED, Status.ACCEPTED, Status.SENT, Status.FUNDS_RECEIVED)
+    # Before the sending office remits, nothing has moved: the case may be withdrawn.
+    CANCELLABLE = (Status.APPLIED, Status.ACCEPTED)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(
@@ -65,6 +68,7 @@ class Transfer(models.Model):
     accepted_on = models.DateField(null=True, blank=True)
     rejected_on = models.DateField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
+    cancelled_on = models.DateField(null=True, blank=True)
     sent_on = models.DateField(null=True, blank=True)
     funds_received_on = models.DateField(null=True, blank=True)
     completed_on = models.DateField(null=True, blank=True)

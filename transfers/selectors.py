@@ -1,10 +1,11 @@
 """Reads of the transfer workflow: the working-day calendar and the information sheet."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from contributions.models import (
     ContributionKind,
@@ -154,3 +155,13 @@ def claim_place_at(
     if not segments:
         return None
     return rules.claim_place(hukou_province=person.hukou_province_id, segments=segments)
+
+
+def waiting_on(queryset: QuerySet, provinces: Iterable[str] | None) -> QuerySet:
+    """The transfers whose next step is for an office of these provinces (None: any)."""
+    condition = Q(pk__in=[])
+    for status, office in rules.ACTING_OFFICE.items():
+        field = "to_province" if office == "receiving" else "from_province"
+        where = {f"{field}__in": provinces} if provinces is not None else {}
+        condition |= Q(status=status, **where)
+    return queryset.filter(condition)

@@ -49,15 +49,20 @@ def _begin_step(transfer: Transfer, expected: str, *, on: date) -> Transfer:
             f"the transfer is {current.get_status_display()}, not "
             f"{Transfer.Status(expected).label}",
             field="status",
+            kind="conflict",
         )
-    if on < (current.steps.order_by("-on").values_list("on", flat=True).first() or on):
-        raise LedgerError("date_before_previous_step", "a step cannot precede the one before it")
+    _check_step_date(current, on)
     settings = risk_services.rule_settings(["RK-23"])
     findings = risk_checks.step_deadline_checks(
         step=f"step:{current.status}", done_on=on, deadline=current.step_deadline, settings=settings
     )
     risk_enforce(findings, settings, current.to_province_id, current.person_id, _subject(current))
     return current
+
+
+def _check_step_date(transfer: Transfer, on: date) -> None:
+    if on < (transfer.steps.order_by("-on").values_list("on", flat=True).first() or on):
+        raise LedgerError("date_before_previous_step", "a step cannot precede the one before it")
 
 
 def _advance(
@@ -104,7 +109,9 @@ def transfer_apply(
     with transaction.atomic():
         InsuredPerson.objects.select_for_update().filter(pk=person.pk).first()
         if Transfer.objects.filter(person=person, status__in=IN_FLIGHT).exists():
-            raise LedgerError("transfer_in_flight", "another transfer is already being handled")
+            raise LedgerError(
+                "transfer_in_flight", "another transfer is already being handled", kind="conflict"
+            )
         transfer = Transfer.objects.create(
             person=person,
             from_province_id=from_province,
@@ -136,6 +143,41 @@ def transfer_reject(
         return _advance(transfer, status=Transfer.Status.REJECTED, on=on, by=by, note=reason)
 
 
+def transfer_cancel(
+    *, transfer: Transfer, on: date, reason: str, by: User | None = None
+) -> Transfer:
+    """Withdraw the application (撤销申请), by the person or the receiving office, while
+    nothing has moved: before the sending office sends the sheet and the funds."""
+    if not reason.strip():
+        raise LedgerError("reason_required", "say why the transfer is cancelled", field="reason")
+    with transaction.atomic():
+        current = Transfer.objects.select_for_update().get(pk=transfer.pk)
+        if current.status not in Transfer.CANCELLABLE:
+            raise LedgerError(
+                "not_cancellable",
+                f"the transfer is {current.get_status_display()}: only an application not yet "
+                "sent can be cancelled",
+                field="status",
+                kind="conflict",
+            )
+        _check_step_date(current, on)
+        current.cancelled_on = on
+        return _advance(
+            current, status=Transfer.Status.CANCELLED, on=on, by=by, note=reason.strip()
+        )
+
+
+def information_sheet_due(transfer: Transfer) -> selectors.InformationSheet:
+    """The information sheet (信息表) the sending office sends: a lump back-payment moves
+    only with its evidence, from the length RK-09 is set to (36 months by default)."""
+    setting = risk_services.rule_settings(["RK-09"])["RK-09"]
+    return selectors.information_sheet(
+        person_id=transfer.person_id,
+        province=transfer.from_province_id,
+        lump_months=int(setting.parameters.get("lump_months", rules.LUMP_SUM_EVIDENCE_MONTHS)),
+    )
+
+
 def transfer_send(*, transfer: Transfer, on: date, by: User | None = None) -> Transfer:
     """The sending office sends the information sheet and remits the funds (转出).
 
@@ -147,14 +189,8 @@ def transfer_send(*, transfer: Transfer, on: date, by: User | None = None) -> Tr
     """
     with transaction.atomic():
         transfer = _begin_step(transfer, Transfer.Status.ACCEPTED, on=on)
-        settings = risk_services.rule_settings(["RK-09", "RK-16", "RK-23"])
-        sheet = selectors.information_sheet(
-            person_id=transfer.person_id,
-            province=transfer.from_province_id,
-            lump_months=int(
-                settings["RK-09"].parameters.get("lump_months", rules.LUMP_SUM_EVIDENCE_MONTHS)
-            ),
-        )
+        settings = risk_services.rule_settings(["RK-16", "RK-23"])
+        sheet = information_sheet_due(transfer)
         findings = risk_checks.transfer_in_checks(
             sheet_months=sheet.month_set,
             local_months=selectors.paid_months(

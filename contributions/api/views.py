@@ -5,11 +5,7 @@ writes only its own province's records and reads only its people; a caseworker's
 has the caseworker's scope; an insured person reads only their own record.
 """
 
-import re
-from collections.abc import Iterable
-
 from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,9 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import scope
-from accounts.authentication import ProvincialSystem
 from accounts.models import Agency
-from accounts.services import IdempotencyConflict, access_record, idempotent_write
 from contributions import batches, selectors, services
 from contributions.api import bulk, serializers
 from contributions.api.filters import ContributionFilter, EnrolmentFilter, PersonFilter
@@ -37,14 +31,23 @@ from contributions.models import (
 )
 from contributions.services import BatchRejected, LedgerError
 from portal.api import (
+    PROVINCE_PARAMETER,
     CalculationRateThrottle,
     IsProvinceOrCaseworker,
+    PersonReadsLogged,
+    answer_idempotently,
+    idempotency_key,
+    idempotency_key_parameter,
+    ledger_refusal,
+    principal_key,
     principal_user,
     problem,
+    province_parameter,
+    record_read,
     refused,
     write_province,
 )
-from portal.fields import ID_NUMBER_PATTERN, PROVINCE_PATTERN
+from portal.fields import ID_NUMBER_PATTERN
 from portal.parsers import parse_json, read_json_body
 
 ID_NUMBER_PARAMETER = OpenApiParameter(
@@ -65,48 +68,6 @@ def _person_in_scope(request: Request, id_number: str) -> InsuredPerson:
     if person is None:
         raise exceptions.NotFound("No insured person with this ID number in your scope.")
     return person
-
-
-def record_read(request: Request, person_ids: Iterable[int], action: str) -> None:
-    """Log a read of persons' records by a provincial system or a caseworker (查询留痕)."""
-    access_record(
-        principal=request.user,
-        person_ids=person_ids,
-        action=action,
-        # The route, not the path: a path may carry an ID number, and logs carry none.
-        path="/" + request.resolver_match.route,
-        purpose=request.headers.get("X-Access-Purpose", "").strip(),
-    )
-
-
-class PersonReadsLogged:
-    """A list whose every page records a read of each person on it."""
-
-    read_action = ""
-    person_attr = "person_id"
-
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        if page is not None:
-            person_ids = {getattr(row, self.person_attr) for row in page}
-            record_read(self.request, person_ids, self.read_action)
-        return page
-
-
-# "invalid": the request matched the schema, but a rule refuses it.
-_STATUS_OF_KIND = {"invalid": 422, "conflict": 409, "forbidden": 403}
-
-
-def _ledger_error(error: LedgerError) -> Response:
-    status_code = _STATUS_OF_KIND[error.kind]
-    errors = [
-        {"field": error.field or "non_field_errors", "code": error.code, "message": error.message}
-    ]
-    return Response(
-        problem(status=status_code, title=error.message, code=error.code, errors=errors),
-        status=status_code,
-        content_type="application/problem+json",
-    )
 
 
 def _record_body(record: selectors.PersonRecord) -> dict:
@@ -167,7 +128,7 @@ class PersonView(APIView):
                 id_number=id_number, **data.validated_data, by=request.user
             )
         except LedgerError as error:
-            return _ledger_error(error)
+            return ledger_refusal(error)
         return Response(
             serializers.PersonOutput(person).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -222,7 +183,7 @@ class EmployerListView(generics.ListCreateAPIView):
         try:
             employer, created = services.employer_register(**data.validated_data, province=province)
         except LedgerError as error:
-            return _ledger_error(error)
+            return ledger_refusal(error)
         return Response(
             serializers.EmployerOutput(employer).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -284,7 +245,7 @@ class EnrolmentListView(PersonReadsLogged, generics.ListCreateAPIView):
                 is_temporary_account=fields["temporary_account"],
             )
         except LedgerError as error:
-            return _ledger_error(error)
+            return ledger_refusal(error)
         return Response(
             serializers.EnrolmentOutput(enrolment).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -312,51 +273,11 @@ class EnrolmentEndView(APIView):
                 end_month=data.validated_data["end_month"],
             )
         except LedgerError as error:
-            return _ledger_error(error)
+            return ledger_refusal(error)
         return Response(serializers.EnrolmentOutput(enrolment).data)
 
 
 # --- Contributions -----------------------------------------------------------------------
-
-
-# Visible ASCII: a UUID, a batch number, a file name without spaces.
-IDEMPOTENCY_KEY_PATTERN = "^[!-~]{1,100}$"
-
-
-def _idempotency_key_parameter(*, required: bool) -> OpenApiParameter:
-    return OpenApiParameter(
-        "Idempotency-Key",
-        location=OpenApiParameter.HEADER,
-        required=required,
-        pattern=IDEMPOTENCY_KEY_PATTERN,
-        description="1 to 100 visible ASCII characters, unique per request; a replay with "
-        "the same body returns the first answer, with another body 409.",
-    )
-
-
-PROVINCE_PARAMETER = OpenApiParameter(
-    "province",
-    pattern=PROVINCE_PATTERN,
-    description="Caseworkers only: the province written to.",
-)
-
-
-def _province_parameter(request: Request) -> str | None:
-    province = request.query_params.get("province")
-    if province is not None and re.fullmatch(PROVINCE_PATTERN, province) is None:
-        raise exceptions.ValidationError({"province": ["Not a province code."]})
-    return province
-
-
-def _idempotency_key(request: Request, *, required: bool) -> str:
-    key = request.headers.get("Idempotency-Key")
-    if key is None and not required:
-        return ""
-    if key is None or re.fullmatch(IDEMPOTENCY_KEY_PATTERN, key) is None:
-        raise exceptions.ValidationError(
-            {"Idempotency-Key": ["Send 1 to 100 visible ASCII characters, e.g. a UUID."]}
-        )
-    return key
 
 
 # Passes for Shanghai (31) as it stands: flexible rows need no registered employer, the
@@ -397,7 +318,7 @@ class ContributionListView(PersonReadsLogged, generics.ListCreateAPIView):
 
     @extend_schema(
         operation_id="contributions_create",
-        parameters=[_idempotency_key_parameter(required=False), PROVINCE_PARAMETER],
+        parameters=[idempotency_key_parameter(required=False), PROVINCE_PARAMETER],
         request={"application/json": bulk.row_schema()},
         responses={201: serializers.BatchResultOutput},
         examples=[OpenApiExample("One month", value=BATCH_EXAMPLE["rows"][0], request_only=True)],
@@ -405,22 +326,17 @@ class ContributionListView(PersonReadsLogged, generics.ListCreateAPIView):
         "Idempotency-Key header is optional here and works as for batches.",
     )
     def post(self, request: Request) -> Response:
-        province = write_province(request, _province_parameter(request))
+        province = write_province(request, province_parameter(request))
         body = _read_body(request)
         row = parse_json(body)
-        return _answer_idempotently(
+        return answer_idempotently(
             request,
             lambda: _batch_answer(
-                province, [row], False, f"api:{_principal(request)}", principal_user(request)
+                province, [row], False, f"api:{principal_key(request)}", principal_user(request)
             ),
-            key=_idempotency_key(request, required=False),
+            key=idempotency_key(request, required=False),
             body=body,
         )
-
-
-def _principal(request: Request) -> str:
-    user = request.user
-    return user.pk if isinstance(user, ProvincialSystem) else f"user:{user.pk}"
 
 
 def _read_body(request: Request) -> bytes:
@@ -477,7 +393,7 @@ class ContributionBatchView(APIView):
 
     @extend_schema(
         operation_id="contributions_batch_create",
-        parameters=[_idempotency_key_parameter(required=True), PROVINCE_PARAMETER],
+        parameters=[idempotency_key_parameter(required=True), PROVINCE_PARAMETER],
         request={"application/json": bulk.batch_schema(settings.API_MAX_BATCH_ROWS)},
         responses={201: serializers.BatchResultOutput},
         examples=[OpenApiExample("Two rows", value=BATCH_EXAMPLE, request_only=True)],
@@ -486,43 +402,22 @@ class ContributionBatchView(APIView):
         "are held in suspense. Money as strings with at most two decimals.",
     )
     def post(self, request: Request) -> Response:
-        key = _idempotency_key(request, required=True)
-        province = write_province(request, _province_parameter(request))
+        key = idempotency_key(request, required=True)
+        province = write_province(request, province_parameter(request))
         body = _read_body(request)
         rows, accept_partial = _batch_payload(parse_json(body))
-        return _answer_idempotently(
+        return answer_idempotently(
             request,
             lambda: _batch_answer(
                 province,
                 rows,
                 accept_partial,
-                f"api:{_principal(request)}",
+                f"api:{principal_key(request)}",
                 principal_user(request),
             ),
             key=key,
             body=body,
         )
-
-
-def _answer_idempotently(request: Request, work, *, key: str, body: bytes) -> Response:
-    """Run `work` under the Idempotency-Key when there is one; answer as it says."""
-    if key:
-        try:
-            answer = idempotent_write(principal=_principal(request), key=key, body=body, work=work)
-        except IdempotencyConflict as conflict:
-            return Response(
-                problem(status=409, title=str(conflict), code="idempotency_conflict"),
-                status=status.HTTP_409_CONFLICT,
-                content_type="application/problem+json",
-            )
-        status_code, answer_body, replayed = answer.status_code, answer.body, answer.replayed
-    else:
-        with transaction.atomic():
-            status_code, answer_body = work()
-        replayed = False
-    headers = {"Idempotent-Replayed": "true"} if replayed else {}
-    content_type = "application/problem+json" if status_code >= 400 else None
-    return Response(answer_body, status=status_code, headers=headers, content_type=content_type)
 
 
 def _batch_payload(payload) -> tuple[list, bool]:
