@@ -21,6 +21,7 @@ from accounts.models import User
 from accounts.services import api_client_create
 from contributions import services
 from portal.celery import app as celery_app
+from tests.browser import chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER_START_TIMEOUT = 60
@@ -99,6 +100,14 @@ def _forget_routing() -> None:
 
 LI = "110101199003071233"  # hukou Henan, works in Shanghai
 SH_UNIT = "91110108MA01X9K31G"
+
+
+@pytest.fixture
+def browser():
+    """Headless Chromium (tests.browser); mark the test `needs_chromium`."""
+    driver = chromium()
+    yield driver
+    driver.quit()
 
 
 @pytest.fixture(autouse=True)

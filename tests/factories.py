@@ -7,16 +7,23 @@ from contributions.rules import Month, round_fen
 
 
 def paid_months(
-    person: InsuredPerson, province: str, start: Month, count: int, *, base: str = "8000"
+    person: InsuredPerson,
+    province: str,
+    start: Month,
+    count: int,
+    *,
+    base: str = "8000",
+    scheme: str = "flexible",
 ) -> list[ContributionRecord]:
-    """`count` months of flexible contributions from `start`, written straight into the
-    ledger (12 % pooling, 8 % personal account), as an import or a faulty system would."""
+    """`count` months of contributions (flexible unless told) from `start`, written straight
+    into the ledger (12 % pooling, 8 % personal account), as an import or a faulty system
+    would."""
     amount = Decimal(base)
     return ContributionRecord.objects.bulk_create(
         ContributionRecord(
             person=person,
             province_id=province,
-            scheme="flexible",
+            scheme=scheme,
             month=(start + i).first_day(),
             base=amount,
             pooling_part=round_fen(amount * Decimal("0.12")),

@@ -87,6 +87,9 @@ class Transfer(models.Model):
     account_amount = models.DecimalField("personal account moved", null=True, blank=True, **MONEY)
     pooling_amount = models.DecimalField("pooling funds due", null=True, blank=True, **MONEY)
     pooling_received = models.DecimalField("pooling funds received", null=True, blank=True, **MONEY)
+    duplicate_refund = models.DecimalField(
+        "refunded for months paid twice (重复缴费退还)", null=True, blank=True, **MONEY
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

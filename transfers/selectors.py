@@ -78,6 +78,31 @@ def paid_months(*, person_id: int, province: str) -> set[Month]:
     }
 
 
+def relationship_in(
+    *, person_id: int, province: str, months: Iterable[Month]
+) -> rules.Relationship | None:
+    """The person's standing months of a province among `months`, as one relationship
+    (§3.7): employer if any of them was paid by an employer, posted when the first was."""
+    rows = live_records(person_id=person_id, province=province).filter(
+        month__in=[month.first_day() for month in months]
+    )
+    credits: dict[Month, Decimal] = {}
+    schemes, posted = set(), []
+    for month, scheme, account_part, posted_at in rows.values_list(
+        "month", "scheme", "account_part", "posted_at"
+    ):
+        key = Month.from_date(month)
+        credits[key] = credits.get(key, Decimal(0)) + account_part
+        schemes.add(scheme)
+        posted.append(posted_at.date())
+    if not credits:
+        return None
+    kind: rules.RelationshipKind = "employer" if Scheme.EMPLOYEE in schemes else "flexible"
+    return rules.Relationship(
+        label=province, kind=kind, posted_on=min(posted), account_credits=credits
+    )
+
+
 def information_sheet(*, person_id: int, province: str, lump_months: int) -> InformationSheet:
     """The months and bases that move out of `province`, month by month.
 

@@ -87,8 +87,9 @@ def transfer_apply(
 ) -> Transfer:
     """File a transfer application with the receiving office (转入地受理申请).
 
-    The person must have joined the receiving province already, hold months in the
-    sending province, not receive a pension, and have no other transfer in flight.
+    The person must have joined the receiving province already (not only with a temporary
+    account), hold months in the sending province and no longer contribute there, not
+    receive a pension, and have no other transfer in flight.
     """
     if from_province == to_province:
         raise LedgerError("same_province", "a transfer goes to another province", field="to")
@@ -96,11 +97,28 @@ def transfer_apply(
         raise LedgerError(
             "not_active", "people receiving a pension are not transferred", field="person"
         )
-    if not Enrolment.objects.filter(person=person, province_id=to_province).exists():
+    destination = Enrolment.objects.filter(person=person, province_id=to_province)
+    if not destination.exists():
         raise LedgerError(
             "not_enrolled_at_destination",
             "apply after joining the scheme in the receiving province",
             field="to",
+        )
+    if not destination.filter(is_temporary_account=False).exists():
+        raise LedgerError(
+            "temporary_account_only",
+            "a temporary account (临时缴费账户) takes no transfer: it is collected into the "
+            "original place at the next move or at eligibility",
+            field="to",
+        )
+    if Enrolment.objects.filter(
+        person=person, province_id=from_province, status=Enrolment.Status.ACTIVE
+    ).exists():
+        raise LedgerError(
+            "still_enrolled_at_source",
+            "the person still contributes in the sending province: that enrolment is "
+            "suspended or closed first",
+            field="from",
         )
     if not selectors.live_records(person_id=person.pk, province=from_province).exists():
         raise LedgerError(
@@ -181,7 +199,8 @@ def information_sheet_due(transfer: Transfer) -> selectors.InformationSheet:
 def transfer_send(*, transfer: Transfer, on: date, by: User | None = None) -> Transfer:
     """The sending office sends the information sheet and remits the funds (转出).
 
-    The account moves with its interest of the year up to the sending month.
+    The account moves with its interest of the year up to the sending month; the person's
+    enrolments in the sending province become transferred out (转出).
 
     Months of a lump back-payment without evidence stay behind; the person is told in
     writing within 10 working days of the letter (RK-23 checks that deadline too).
@@ -234,6 +253,9 @@ def transfer_send(*, transfer: Transfer, on: date, by: User | None = None) -> Tr
                 value_date=on,
                 journal_entry=entry,
             )
+        Enrolment.objects.filter(person_id=transfer.person_id, province_id=source).update(
+            status=Enrolment.Status.TRANSFERRED_OUT
+        )
         transfer.sent_on = on
         transfer.sheet = sheet.as_json()
         transfer.account_amount = amounts.account_amount
@@ -303,8 +325,55 @@ def transfer_funds_receive(
 
 
 def transfer_complete(*, transfer: Transfer, on: date, by: User | None = None) -> Transfer:
-    """The receiving office completes and notifies the person (办结), ≤ 15 working days."""
+    """The receiving office completes and notifies the person (办结), ≤ 15 working days.
+
+    Then it cleans up months paid in both provinces (先转后清, §3.7): each is counted once,
+    one side is kept (an employer's over a flexible worker's, else the earlier), and the
+    other side's personal-account credits for those months are refunded to the person by a
+    posted entry. The refund carries no interest (the spec leaves it to local rules).
+    """
     with transaction.atomic():
         transfer = _begin_step(transfer, Transfer.Status.FUNDS_RECEIVED, on=on)
         transfer.completed_on = on
-        return _advance(transfer, status=Transfer.Status.COMPLETED, on=on, by=by)
+        note = _clean_duplicates(transfer, on=on, by=by)
+        return _advance(transfer, status=Transfer.Status.COMPLETED, on=on, by=by, note=note)
+
+
+def _clean_duplicates(transfer: Transfer, *, on: date, by: User | None) -> str:
+    sent = {Month.parse(row["month"]) for row in transfer.sheet.get("months", [])}
+    here = selectors.relationship_in(
+        person_id=transfer.person_id, province=transfer.to_province_id, months=sent
+    )
+    if here is None:
+        return ""
+    arrived = selectors.relationship_in(
+        person_id=transfer.person_id, province=transfer.from_province_id, months=here.months
+    )
+    if arrived is None:
+        return ""
+    resolution = rules.duplicate_period_resolution(a=here, b=arrived)
+    transfer.duplicate_refund = resolution.refund
+    if resolution.refund:
+        target = transfer.to_province_id  # the whole account is here now
+        entry = journal_post(
+            event=JournalEntry.Event.TRANSFER,
+            description=f"months paid twice refunded {transfer.public_id}",
+            posted_by=by,
+            lines=[
+                (target, FundAccount.ACCOUNT_LIABILITY, resolution.refund),
+                (target, FundAccount.RECEIPTS_IN_TRANSIT, -resolution.refund),
+            ],
+        )
+        PersonalAccountEntry.objects.create(
+            person_id=transfer.person_id,
+            province_id=target,
+            kind=AccountEntryKind.REFUND,
+            amount=-resolution.refund,
+            value_date=on,
+            journal_entry=entry,
+        )
+    months = ", ".join(str(month) for month in resolution.overlap)
+    return (
+        f"{len(resolution.overlap)} month(s) paid twice ({months}): kept in "
+        f"{resolution.kept}, {resolution.refund} refunded from {resolution.dropped}'s credits"
+    )

@@ -6,8 +6,8 @@ trivial Django view.
 For each size (--persons, by default 10,000 and 100,000 persons: about 1M and 10M
 contribution rows), in a database of its own: generate_nation (with every past year's
 interest), then signed-in sessions for 500 persons with 20 years of history or more,
-gunicorn with two workers and production settings, and wrk (Debian's package) with 16
-connections for --seconds against /me/record/ (each request with the next session) and
+gunicorn with three workers (production's default) and production settings, and wrk
+(Debian's package) with 16 connections for --seconds against /me/record/ (each request with the next session) and
 against /healthz with the same sessions. Each person's page is opened once beforehand, as a
 person would have. Prints requests per second, p50 and p99 of both, and their ratio.
 """
@@ -30,7 +30,6 @@ from tests.bench.common import ROOT, database_url, manage, wait_for_port
 DATABASE = "portal_bench_record"
 PERSONS_SIGNED_IN = 500
 CONNECTIONS = 16
-WEB_WORKERS = 2
 
 SESSIONS_CODE = """
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
@@ -94,7 +93,7 @@ def _load(port: int, path: str, script: str, seconds: int) -> dict[str, float]:
     }
 
 
-def _measure(persons: int, seconds: int, port: int, threads: int) -> dict:
+def _measure(persons: int, seconds: int, port: int, workers: int, threads: int) -> dict:
     with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
         admin.execute(f"CREATE DATABASE {DATABASE}")
@@ -125,7 +124,7 @@ def _measure(persons: int, seconds: int, port: int, threads: int) -> dict:
     manage(serve, "collectstatic", "--noinput")  # production serves the hashed files
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", str(WEB_WORKERS), "--threads", str(threads)],
+         f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads)],
         cwd=ROOT, env=serve, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -149,7 +148,7 @@ def _measure(persons: int, seconds: int, port: int, threads: int) -> dict:
         "contribution_rows": rows,
         "generate_seconds": round(generated, 1),
         "persons_signed_in": len(sessions),
-        "web": f"gunicorn, {WEB_WORKERS} workers x {threads} threads",
+        "web": f"gunicorn, {workers} workers x {threads} threads",
         "record_page": record,
         "trivial_view": trivial,
         "record_vs_trivial_req_per_s": round(record["req_per_s"] / trivial["req_per_s"], 3),
@@ -162,12 +161,17 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--port", type=int, default=8798)
     parser.add_argument(
+        "--workers", type=int, default=3, help="Gunicorn worker processes (production: 3)."
+    )
+    parser.add_argument(
         "--threads", type=int, default=1, help="Threads per gunicorn worker (above 1: gthread)."
     )
     args = parser.parse_args()
     for persons in args.persons:  # each size's figures as soon as they are measured
         print(
-            json.dumps(_measure(persons, args.seconds, args.port, args.threads), indent=2),
+            json.dumps(
+                _measure(persons, args.seconds, args.port, args.workers, args.threads), indent=2
+            ),
             flush=True,
         )
     return 0

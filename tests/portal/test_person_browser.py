@@ -4,47 +4,28 @@ no serious or critical accessibility violation on any page."""
 
 import hashlib
 import io
-import shutil
 
 import pytest
 import requests
 from axe_selenium_python import Axe
 from pypdf import PdfReader
-from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from accounts.models import User
 from contributions import services
 from contributions.models import Enrolment, Statement
 from contributions.rules import Month
+from tests.browser import WAIT, needs_chromium, wait, wait_for
 from tests.conftest import LI
 
-CHROMEDRIVER = shutil.which("chromedriver")
 PASSWORD = "a-long-pension-password"  # noqa: S105
-WAIT = 30  # seconds: generous, for a slow machine
 
 pytestmark = [
-    pytest.mark.skipif(CHROMEDRIVER is None, reason="Chromium's driver is not installed"),
+    needs_chromium,
     # Reference data comes from migrations; serialized_rollback restores it after the flush.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    options.add_argument("--window-size=360,800")  # a phone
-    options.add_argument("--lang=en-US")  # the page starts in English, then switches
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(CHROMEDRIVER))
-    driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
 
 
 def _serious_violations(driver) -> list[str]:
@@ -57,15 +38,6 @@ def _serious_violations(driver) -> list[str]:
         for v in results["violations"]
         if v["impact"] in ("serious", "critical")
     ]
-
-
-def _wait(driver) -> WebDriverWait:
-    # An element read while the next page loads is stale: read it again.
-    return WebDriverWait(driver, WAIT, ignored_exceptions=[StaleElementReferenceException])
-
-
-def _wait_for(driver, locator):
-    return _wait(driver).until(expected_conditions.presence_of_element_located(locator))
 
 
 def test_a_person_signs_in_reads_the_grid_opens_a_month_and_changes_the_display(
@@ -82,29 +54,29 @@ def test_a_person_signs_in_reads_the_grid_opens_a_month_and_changes_the_display(
     browser.find_element(By.NAME, "username").send_keys(LI)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-    _wait_for(browser, (By.ID, "months-heading"))
+    wait_for(browser, (By.ID, "months-heading"))
     assert "110101********1233" in browser.page_source
     pages_checked.append(("/me/", _serious_violations(browser)))
 
     browser.find_element(By.LINK_TEXT, "Every month").click()
-    may = _wait_for(browser, (By.CSS_SELECTOR, 'a[aria-label^="2024-05"]'))
+    may = wait_for(browser, (By.CSS_SELECTOR, 'a[aria-label^="2024-05"]'))
     assert "补" in may.text
     pages_checked.append(("/me/record/", _serious_violations(browser)))
     may.click()
-    detail = _wait_for(browser, (By.ID, "detail"))
+    detail = wait_for(browser, (By.ID, "detail"))
     assert "上海示例有限公司" in detail.text and "9000.00" in detail.text
     pages_checked.append(("/me/record/?month=2024-05", _serious_violations(browser)))
 
     browser.get(f"{live_server.url}/me/access-log/")
-    _wait_for(browser, (By.TAG_NAME, "table"))
+    wait_for(browser, (By.TAG_NAME, "table"))
     pages_checked.append(("/me/access-log/", _serious_violations(browser)))
 
     browser.get(f"{live_server.url}/me/estimate/")
-    _wait_for(browser, (By.CSS_SELECTOR, "svg.chart"))
+    wait_for(browser, (By.CSS_SELECTOR, "svg.chart"))
     pages_checked.append(("/me/estimate/", _serious_violations(browser)))
 
     browser.get(f"{live_server.url}/me/gaps/")
-    _wait_for(browser, (By.CSS_SELECTOR, "tr.gap-employer_arrears"))
+    wait_for(browser, (By.CSS_SELECTOR, "tr.gap-employer_arrears"))
     pages_checked.append(("/me/gaps/", _serious_violations(browser)))
 
     # The statement, downloaded with the browser's session, then verified in the browser.
@@ -115,7 +87,7 @@ def test_a_person_signs_in_reads_the_grid_opens_a_month_and_changes_the_display(
     statement = Statement.objects.get()
     assert statement.code in PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
     browser.get(f"{live_server.url}/verify/{statement.code}/")
-    assert hashlib.sha256(pdf.content).hexdigest() in _wait_for(browser, (By.TAG_NAME, "dl")).text
+    assert hashlib.sha256(pdf.content).hexdigest() in wait_for(browser, (By.TAG_NAME, "dl")).text
     pages_checked.append(("/verify/", _serious_violations(browser)))
     # He now works in Guangdong and moves his Shanghai months there.
     Enrolment.objects.filter(person=li_paid).update(status="closed", end_month="2024-06-01")
@@ -123,23 +95,23 @@ def test_a_person_signs_in_reads_the_grid_opens_a_month_and_changes_the_display(
         person=li_paid, province="44", scheme="flexible", start_month=Month(2024, 7)
     )
     browser.get(f"{live_server.url}/me/transfers/")
-    Select(_wait_for(browser, (By.NAME, "from_province"))).select_by_value("31")
+    Select(wait_for(browser, (By.NAME, "from_province"))).select_by_value("31")
     Select(browser.find_element(By.NAME, "to_province")).select_by_value("44")
     browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-    _wait_for(browser, (By.CSS_SELECTOR, "section.transfer"))
+    wait_for(browser, (By.CSS_SELECTOR, "section.transfer"))
     assert "must act now" in browser.find_element(By.CSS_SELECTOR, "section.transfer").text
     pages_checked.append(("/me/transfers/", _serious_violations(browser)))
     browser.get(f"{live_server.url}/me/")
 
     Select(browser.find_element(By.ID, "language")).select_by_value("zh-hans")
     browser.find_element(By.CSS_SELECTOR, "form.lang button").click()
-    _wait(browser).until(
+    wait(browser).until(
         lambda driver: driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-hans"
     )
     assert "谁查询了我的记录" in browser.page_source
 
     browser.find_element(By.XPATH, "//button[@aria-pressed='false']").click()
-    _wait(browser).until(
+    wait(browser).until(
         lambda driver: (
             "large-text" in driver.find_element(By.TAG_NAME, "body").get_attribute("class")
         )
@@ -159,9 +131,9 @@ def test_an_idle_person_is_warned_and_can_stay_signed_in(live_server, browser, l
     browser.find_element(By.NAME, "username").send_keys(LI)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-    warning = _wait_for(browser, (By.ID, "idle-warning"))
+    warning = wait_for(browser, (By.ID, "idle-warning"))
     assert not warning.is_displayed()
-    _wait(browser).until(lambda driver: warning.is_displayed())
+    wait(browser).until(lambda driver: warning.is_displayed())
     assert not _serious_violations(browser)
     warning.find_element(By.TAG_NAME, "button").click()
-    _wait(browser).until(lambda driver: not warning.is_displayed())
+    wait(browser).until(lambda driver: not warning.is_displayed())

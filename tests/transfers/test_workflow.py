@@ -13,13 +13,14 @@ from contributions.accounting import interest_post_year
 from contributions.models import (
     ContributionBatch,
     ContributionRecord,
+    Enrolment,
     InsuredPerson,
     JournalLine,
     PersonalAccountEntry,
 )
 from contributions.reconciliation import ledger_reconcile
 from contributions.rules import Month
-from contributions.selectors import account_balance
+from contributions.selectors import account_balance, contribution_months
 from contributions.services import LedgerError
 from risk import services as risk_services
 from risk.detectors.transfers import _transfer_step_overdue
@@ -398,3 +399,73 @@ def test_a_transfer_conserves_money(li, bases, shortfall):
         assert pooling.get(SHANGHAI, 0) == -received
         assert _clearing() == received - transfer.pooling_amount
         transaction.set_rollback(True)
+
+
+# --- The whole of §3 in the workflow ----------------------------------------------------------
+
+
+def _to_shanghai(person: InsuredPerson) -> Transfer:
+    transfer = transfers.transfer_apply(
+        person=person, from_province=HENAN, to_province=SHANGHAI, applied_on=date(2026, 3, 2)
+    )
+    transfer = transfers.transfer_accept(transfer=transfer, on=date(2026, 3, 5))
+    transfer = transfers.transfer_send(transfer=transfer, on=date(2026, 3, 10))
+    transfer = transfers.transfer_funds_receive(
+        transfer=transfer, on=date(2026, 3, 12), pooling_received=transfer.pooling_amount
+    )
+    return transfers.transfer_complete(transfer=transfer, on=date(2026, 3, 13))
+
+
+def test_tr11_months_paid_twice_are_cleaned_after_the_transfer_with_a_refund(li):
+    """TR-11: employer months in Henan 2020-01..12, flexible in Shanghai 2020-10..2021-03:
+    the employer's months are kept, Shanghai's account credits of the three months paid
+    twice are refunded by a posted entry, and 15 months count."""
+    paid_months(li, HENAN, Month(2020, 1), 12, scheme="employee")
+    paid_months(li, SHANGHAI, Month(2020, 10), 6)
+    differences_before = _differences()
+
+    transfer = _to_shanghai(li)
+
+    assert transfer.duplicate_refund == Decimal("1920.00")  # 3 × 8 % of 8000
+    refund = PersonalAccountEntry.objects.get(kind="refund")
+    assert (refund.province_id, refund.amount) == (SHANGHAI, Decimal("-1920.00"))
+    assert refund.journal_entry.lines.aggregate(t=Sum("amount"))["t"] == 0
+    assert "3 month(s) paid twice (2020-10, 2020-11, 2020-12): kept in 41" in (
+        transfer.steps.last().note
+    )
+    assert contribution_months(person_id=li.pk, before=Month(2026, 4)) == 15
+    assert _differences() == differences_before
+
+
+def test_without_months_paid_twice_nothing_is_refunded(mover):
+    assert _to_shanghai(mover).duplicate_refund is None
+    assert not PersonalAccountEntry.objects.filter(kind="refund").exists()
+
+
+def test_sending_marks_the_enrolments_of_the_sending_province_transferred_out(mover):
+    henan = Enrolment.objects.create(
+        person=mover, province_id=HENAN, scheme="flexible", start_month=date(1996, 1, 1),
+        end_month=date(2016, 6, 1), status="closed",
+    )  # fmt: skip
+    _through_send(mover)
+    henan.refresh_from_db()
+    assert henan.status == "transferred_out"
+    assert Enrolment.objects.get(province_id=SHANGHAI).status == "active"
+
+
+def test_a_transfer_into_a_temporary_account_only_or_from_an_active_enrolment_is_refused(
+    mover,
+):
+    Enrolment.objects.filter(province_id=SHANGHAI).update(is_temporary_account=True)
+    with pytest.raises(LedgerError) as refused:
+        _through_send(mover)
+    assert refused.value.code == "temporary_account_only"
+
+    Enrolment.objects.filter(province_id=SHANGHAI).update(is_temporary_account=False)
+    Enrolment.objects.create(
+        person=mover, province_id=HENAN, scheme="flexible", start_month=date(1996, 1, 1)
+    )
+    with pytest.raises(LedgerError) as refused:
+        _through_send(mover)
+    assert refused.value.code == "still_enrolled_at_source"
+    assert not Transfer.objects.exists()
