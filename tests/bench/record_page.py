@@ -7,9 +7,10 @@ For each size (--persons, by default 10,000 and 100,000 persons: about 1M and 10
 contribution rows), in a database of its own: generate_nation (with every past year's
 interest), then signed-in sessions for 500 persons with 20 years of history or more,
 gunicorn with three workers (production's default) and production settings, and wrk
-(Debian's package) with 16 connections for --seconds against /me/record/ (each request with the next session) and
-against /healthz with the same sessions. Each person's page is opened once beforehand, as a
-person would have. Prints requests per second, p50 and p99 of both, and their ratio.
+(Debian's package) with 16 connections for --seconds against /me/record/ (each request with
+the next session) and against /healthz with the same sessions. Each person's page is opened
+once beforehand, as a person would have. Prints requests per second, p50 and p99 of both,
+and their ratio.
 """
 
 import argparse
