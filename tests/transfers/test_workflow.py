@@ -469,3 +469,83 @@ def test_a_transfer_into_a_temporary_account_only_or_from_an_active_enrolment_is
         _through_send(mover)
     assert refused.value.code == "still_enrolled_at_source"
     assert not Transfer.objects.exists()
+
+
+# What §3.5 allows from each state: step → the state it leads to.
+LEGAL_STEPS = {
+    "applied": {"accept": "accepted", "reject": "rejected", "cancel": "cancelled"},
+    "accepted": {"send": "sent", "cancel": "cancelled"},
+    "sent": {"funds": "funds_received"},
+    "funds_received": {"complete": "completed"},
+}
+HAPPY_PATH = {
+    "applied": "accept",
+    "accepted": "send",
+    "sent": "funds",
+    "funds_received": "complete",
+}
+STEPS = {
+    "accept": lambda t, on: transfers.transfer_accept(transfer=t, on=on),
+    "reject": lambda t, on: transfers.transfer_reject(transfer=t, on=on, reason="not eligible"),
+    "cancel": lambda t, on: transfers.transfer_cancel(transfer=t, on=on, reason="withdrawn"),
+    "send": lambda t, on: transfers.transfer_send(transfer=t, on=on),
+    "funds": lambda t, on: transfers.transfer_funds_receive(
+        transfer=t, on=on, pooling_received=t.pooling_amount or Decimal("100.00")
+    ),
+    "complete": lambda t, on: transfers.transfer_complete(transfer=t, on=on),
+}
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    henan=st.lists(st.integers(min_value=4000, max_value=30000), min_size=1, max_size=24),
+    shanghai_overlap=st.integers(min_value=0, max_value=6),
+    # "next" takes the step the happy path takes next, so most cases get far.
+    order=st.lists(st.sampled_from(["next", "next", *sorted(STEPS)]), min_size=1, max_size=10),
+)
+def test_any_order_of_steps_conserves_money_and_refuses_each_step_out_of_order(
+    li, henan, shanghai_overlap, order
+):
+    """Random careers (with months paid twice or not) and random orders of steps: a step
+    §3.5 does not allow is refused with its code and changes nothing; every entry balances;
+    what the person's account loses is only the refund of months paid twice, and the
+    clearing accounts hold exactly what is still on its way."""
+    with transaction.atomic():
+        for i, base in enumerate(henan):
+            paid_months(li, HENAN, Month(2024, 1) - len(henan) + i, 1, base=str(base))
+        paid_months(li, SHANGHAI, Month(2023, 12) - shanghai_overlap + 1, shanghai_overlap)
+        before = account_balance(person_id=li.pk, as_of=date(2026, 12, 31))
+        transfer = transfers.transfer_apply(
+            person=li, from_province=HENAN, to_province=SHANGHAI, applied_on=date(2026, 3, 2)
+        )
+        for day, drawn in enumerate(order, start=3):
+            step = HAPPY_PATH.get(transfer.status, "complete") if drawn == "next" else drawn
+            allowed = LEGAL_STEPS.get(transfer.status, {})
+            if step in allowed:
+                transfer = STEPS[step](transfer, date(2026, 3, day))
+                assert transfer.status == allowed[step]
+            else:
+                with pytest.raises(LedgerError) as refused:
+                    STEPS[step](transfer, date(2026, 3, day))
+                assert refused.value.code == (
+                    "not_cancellable" if step == "cancel" else "wrong_step"
+                )
+                assert Transfer.objects.get(pk=transfer.pk).status == transfer.status
+
+        assert not JournalLine.objects.values("entry").annotate(t=Sum("amount")).exclude(t=0)
+        interest = sum(
+            PersonalAccountEntry.objects.filter(person=li, kind="interest").values_list(
+                "amount", flat=True
+            ),
+            Decimal(0),
+        )
+        refund = transfer.duplicate_refund or Decimal(0)
+        sent = transfer.status == "sent"  # sent, not yet received: the money is on its way
+        account_on_its_way = transfer.account_amount if sent else Decimal(0)
+        after = account_balance(person_id=li.pk, as_of=date(2026, 12, 31))
+        assert after + account_on_its_way == before + interest - refund
+        on_its_way = account_on_its_way + (transfer.pooling_amount if sent else Decimal(0))
+        assert _clearing() == -on_its_way
+        transaction.set_rollback(True)
