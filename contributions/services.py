@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from accounts import scope
@@ -27,6 +28,7 @@ from contributions.models import (
     ContributionBatch,
     ContributionKind,
     ContributionRecord,
+    DeemedService,
     Employer,
     Enrolment,
     FundAccount,
@@ -43,6 +45,8 @@ from contributions.selectors import contribution_months, last_paid_month, record
 from risk import checks as risk_checks
 from risk import services as risk_services
 from risk.checks import Finding, RuleSetting
+from risk.models import BackPaymentEvidence, BenefitPayment, Certification
+from transfers import rules as transfer_rules
 
 
 class LedgerError(Exception):
@@ -420,6 +424,160 @@ def enrolment_end(*, enrolment: Enrolment, status: str, end_month: rules.Month) 
 
 
 # --- Contributions -----------------------------------------------------------------------
+# --- Life events and facts of a person ----------------------------------------------------
+
+# Personal accounts began everywhere by 1998 (国发〔1997〕26号): service deemed paid lies before.
+PERSONAL_ACCOUNTS_BEGAN = rules.Month(1998, 1)
+
+
+def _not_in_future(day: date, field: str) -> None:
+    if day > _today():
+        raise LedgerError("date_in_future", "the date is after today", field=field)
+
+
+def person_death(
+    *, person: InsuredPerson, died_on: date, by: Principal | None = None
+) -> InsuredPerson:
+    """Record a death (死亡): the insurance relationship stops, its open enrolments close
+    at the death month. A pension paid for a later month is what RK-05 then finds."""
+    _not_in_future(died_on, "died_on")
+    if died_on < person.birth_date:
+        raise LedgerError(
+            "before_birth", "the death date is before the birth date", field="died_on"
+        )
+    with transaction.atomic():
+        person = InsuredPerson.objects.select_for_update().get(pk=person.pk)
+        if person.status == InsuredPerson.Status.DECEASED:
+            if person.died_on == died_on:
+                return person  # the same report again
+            raise LedgerError(
+                "already_deceased", f"a death on {person.died_on} is recorded", kind="conflict"
+            )
+        month = rules.Month.from_date(died_on)
+        open_statuses = [Enrolment.Status.ACTIVE, Enrolment.Status.SUSPENDED]
+        for enrolment in Enrolment.objects.filter(person=person, status__in=open_statuses):
+            enrolment.status = Enrolment.Status.CLOSED
+            enrolment.end_month = max(month.first_day(), enrolment.start_month)
+            enrolment.save(update_fields=["status", "end_month", "updated_at"])
+        person.status = InsuredPerson.Status.DECEASED
+        person.died_on = died_on
+        person.save(update_fields=["status", "died_on", "updated_at"])
+        audit_record(actor=by, action="person_death", subject=f"person:{person.pk}")
+    return person
+
+
+def benefit_payment_record(
+    *,
+    person: InsuredPerson,
+    province: str,
+    month: rules.Month,
+    amount: Decimal,
+    bank_account: str = "",
+) -> BenefitPayment:
+    """Record a monthly pension paid (养老金发放), as screening reads it: to a pensioner,
+    for a month from the retirement month on (RK-04, RK-05, RK-06, RK-22 read these)."""
+    if person.retired_on is None:
+        raise LedgerError(
+            "not_retired", "the person draws no pension", field="id_number", kind="conflict"
+        )
+    if month.first_day() < person.retired_on:
+        raise LedgerError(
+            "before_retirement", f"the pension starts in {person.retired_on:%Y-%m}", field="month"
+        )
+    if amount <= 0:
+        raise LedgerError("invalid_amount", "a pension paid is more than zero", field="amount")
+    return BenefitPayment.objects.create(
+        person=person, province_id=province, month=month.first_day(), amount=amount,
+        bank_account=bank_account,
+    )  # fmt: skip
+
+
+def certification_record(
+    *, person: InsuredPerson, certified_on: date, valid_until: date, method: str
+) -> Certification:
+    """Record an entitlement certification (领取资格认证) of a pensioner (RK-06 reads it)."""
+    _not_in_future(certified_on, "certified_on")
+    if person.retired_on is None:
+        raise LedgerError(
+            "not_retired", "only a pensioner is certified", field="id_number", kind="conflict"
+        )
+    if person.died_on is not None and certified_on > person.died_on:
+        raise LedgerError("after_death", "the person died before that day", field="certified_on")
+    if valid_until <= certified_on:
+        raise LedgerError(
+            "invalid_period", "valid until a day after the certification", field="valid_until"
+        )
+    return Certification.objects.create(
+        person=person, certified_on=certified_on, valid_until=valid_until, method=method
+    )
+
+
+def back_payment_evidence_record(
+    *,
+    person: InsuredPerson,
+    batch: ContributionBatch,
+    kind: str,
+    document_date: date,
+    reference: str,
+) -> BackPaymentEvidence:
+    """Record the document behind a lump back-payment (§3.6): with it, the months move in
+    a transfer and RK-09 does not flag them. A document that does not prove the payment
+    (a written undertaking after 规5号, a legal document dated after the payment) is refused."""
+    rows = ContributionRecord.objects.live().filter(
+        person=person, batch=batch, kind=ContributionKind.BACK_PAYMENT
+    )
+    if not rows.exists():
+        raise LedgerError(
+            "no_back_payment", "the batch back-pays nothing for the person", field="batch"
+        )
+    paid_on = rows.aggregate(paid=Min("paid_on"))["paid"] or timezone.localdate(batch.received_at)
+    if not transfer_rules.back_payment_evidence_sufficient(
+        kind=kind, document_date=document_date, paid_on=paid_on
+    ):
+        raise LedgerError(
+            "evidence_insufficient",
+            f"a back-payment made on {paid_on} is proven only by a legal document dated before it"
+            if paid_on >= transfer_rules.RULE_5_OF_2016
+            else "a written undertaking or a legal document proves it",
+            field="kind",
+        )
+    if BackPaymentEvidence.objects.filter(person=person, batch=batch).exists():
+        raise LedgerError(
+            "already_recorded", "evidence for this back-payment is recorded", kind="conflict"
+        )
+    return BackPaymentEvidence.objects.create(
+        person=person, batch=batch, kind=kind, document_date=document_date, reference=reference
+    )
+
+
+def deemed_service_record(
+    *, person: InsuredPerson, province: str, months: int, until_month: rules.Month
+) -> DeemedService:
+    """Record deemed contribution service (视同缴费年限) approved by a province: months
+    before personal accounts began, counted as contribution years wherever years count."""
+    if months <= 0:
+        raise LedgerError("invalid_months", "at least one month", field="months")
+    if until_month >= PERSONAL_ACCOUNTS_BEGAN:
+        raise LedgerError(
+            "after_accounts_began", "deemed service ends before 1998-01", field="until_month"
+        )
+    if DeemedService.objects.filter(person=person, province_id=province).exists():
+        raise LedgerError(
+            "already_recorded", "this province's deemed service is recorded", kind="conflict"
+        )
+    return DeemedService.objects.create(
+        person=person, province_id=province, months=months, until_month=until_month.first_day()
+    )
+
+
+def enrolment_mark_organisational_transfer(*, enrolment: Enrolment) -> Enrolment:
+    """Mark an enrolment as an approved organisational transfer (组织调动, TR-08): exempt
+    from the temporary-account age test, so RK-17 does not flag it."""
+    enrolment.is_organisational_transfer = True
+    enrolment.save(update_fields=["is_organisational_transfer", "updated_at"])
+    return enrolment
+
+
 # Batch posting is in `batches.py`; corrections are below.
 
 

@@ -286,6 +286,12 @@ API_ROUTES = {
     "api-person": "person",
     "api-person-record": "person",
     "api-my-record": "self",
+    "api-person-death": "person-fact",
+    "api-person-deemed-service": "person-fact",
+    "api-enrolment-organisational-transfer": "enrolment-write",
+    "api-benefit-payments": "fact",
+    "api-certifications": "fact",
+    "api-back-payment-evidence": "fact",
     "api-employers": "list",
     "api-enrolments": "list",
     "api-enrolment-suspend": "enrolment-write",
@@ -311,6 +317,17 @@ API_ROUTES = {
     "api-redoc": "public",
 }
 CALCULATIONS = "calc-"
+# A valid body of each fact endpoint, less the person.
+FACTS = {
+    "api-benefit-payments": {"month": "2025-01", "amount": "100.00"},
+    "api-certifications": {
+        "certified_on": "2025-01-01", "valid_until": "2026-01-01", "method": "face"
+    },
+    "api-back-payment-evidence": {
+        "batch": "6f1c8e9a-2b7d-4c3e-9f10-0a1b2c3d4e5f", "kind": "legal_document",
+        "document_date": "2020-01-01", "reference": "x",
+    },
+}  # fmt: skip
 
 
 def _api_route_names() -> set[str]:
@@ -367,6 +384,18 @@ def test_every_api_list_and_detail_holds_only_the_callers_province(nation, provi
     for name in ("api-enrolment-suspend", "api-enrolment-close"):
         response = client.post(reverse(name, args=[enrolment.pk]), {"end_month": "2025-06"})
         assert response.status_code == 404, name
+    for name, rule in API_ROUTES.items():
+        if rule == "enrolment-write":
+            assert client.post(reverse(name, args=[enrolment.pk])).status_code == 404, name
+        if rule == "person-fact":
+            body = {"died_on": "2025-01-02", "months": 12, "until_month": "1997-12"}
+            answer = client.post(reverse(name, args=[other_person]), body, format="json")
+            assert answer.status_code == 404, name
+        if rule == "fact":  # a person of the other side is not known here
+            body = FACTS[name] | {"id_number": other_person}
+            answer = client.post(reverse(name), body, format="json")
+            assert (answer.status_code, answer.json()["code"]) == (422, "unknown_person"), name
+    assert InsuredPerson.objects.get(id_number=other_person).status == "active"
     transfer = Transfer.objects.get()  # Shanghai's person, from 31 to 41
     if province not in (transfer.from_province_id, transfer.to_province_id):
         for name, rule in API_ROUTES.items():

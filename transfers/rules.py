@@ -97,6 +97,23 @@ def lump_sum_transferable(
     return months_covered < lump_months or has_required_evidence
 
 
+# 人社部规〔2016〕5号 was issued on this day: a lump back-payment from then on needs a legal
+# document; one before it, a written undertaking or a legal document (§3.6).
+RULE_5_OF_2016: Final = date(2016, 11, 28)
+
+
+def back_payment_evidence_sufficient(*, kind: str, document_date: date, paid_on: date) -> bool:
+    """Whether a document proves a lump back-payment (人社厅发〔2019〕94号, §3.6).
+
+    kind: "undertaking" (书面承诺书) or "legal_document" (法律文书: a judgment, audit finding,
+    labour-inspection decision or arbitration award). After 规5号 only a legal document
+    dated before the payment proves it; before, either kind does.
+    """
+    if paid_on >= RULE_5_OF_2016:
+        return kind == "legal_document" and document_date < paid_on
+    return kind in ("undertaking", "legal_document")
+
+
 # --------------------------------------------------------------------------------------
 # Temporary contribution account (临时基本养老保险缴费账户, §3.4)
 # --------------------------------------------------------------------------------------

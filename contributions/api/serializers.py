@@ -15,10 +15,12 @@ from portal.fields import (
     ID_NUMBER_PATTERN,
     MOBILE_PATTERN,
     USCC_PATTERN,
+    MoneyField,
     MonthField,
     ProvinceField,
     TextField,
     TrueFalseField,
+    WholeNumberField,
 )
 
 
@@ -225,3 +227,67 @@ class PolicyOutput(serializers.ModelSerializer):
             "is_approximate",
             "source",
         ]
+
+
+# --- Life events and facts ------------------------------------------------------------------
+
+
+class DeathInput(serializers.Serializer):
+    died_on = serializers.DateField(help_text="The day of death (死亡日期).")
+
+
+class DeemedServiceInput(serializers.Serializer):
+    months = WholeNumberField(min_value=1, max_value=600, help_text="Approved deemed months.")
+    until_month = MonthField(help_text="The last month of the deemed service, before 1998-01.")
+
+
+class DeemedServiceOutput(serializers.Serializer):
+    id_number = serializers.CharField(source="person.id_number")
+    province = serializers.CharField(source="province_id")
+    months = serializers.IntegerField()
+    until_month = MonthField()
+
+
+class PersonFactInput(serializers.Serializer):
+    id_number = TextField(pattern=ID_NUMBER_PATTERN, help_text="公民身份号码.")
+
+
+class BenefitPaymentInput(PersonFactInput):
+    month = MonthField(help_text="The month paid for.")
+    amount = MoneyField(help_text="The monthly pension paid.")
+    bank_account = TextField(max_length=40, required=False, default="")
+
+
+class BenefitPaymentOutput(serializers.Serializer):
+    id_number = serializers.CharField(source="person.id_number")
+    province = serializers.CharField(source="province_id")
+    month = MonthField()
+    amount = MoneyField()
+
+
+class CertificationInput(PersonFactInput):
+    certified_on = serializers.DateField()
+    valid_until = serializers.DateField()
+    method = serializers.ChoiceField(choices=["face", "fingerprint", "in_person", "data_match"])
+
+
+class CertificationOutput(serializers.Serializer):
+    id_number = serializers.CharField(source="person.id_number")
+    certified_on = serializers.DateField()
+    valid_until = serializers.DateField()
+    method = serializers.CharField()
+
+
+class BackPaymentEvidenceInput(PersonFactInput):
+    batch = serializers.UUIDField(help_text="The batch that posted the back-payment.")
+    kind = serializers.ChoiceField(choices=["undertaking", "legal_document"])
+    document_date = serializers.DateField()
+    reference = TextField(max_length=100, help_text="The document's number or title.")
+
+
+class BackPaymentEvidenceOutput(serializers.Serializer):
+    id_number = serializers.CharField(source="person.id_number")
+    batch = serializers.UUIDField(source="batch.public_id")
+    kind = serializers.CharField()
+    document_date = serializers.DateField()
+    reference = serializers.CharField()

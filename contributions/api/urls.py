@@ -11,6 +11,14 @@ urlpatterns = [
         views.PersonRecordView.as_view(),
         name="api-person-record",
     ),
+    path(
+        "persons/<str:id_number>/death/", views.PersonDeathView.as_view(), name="api-person-death"
+    ),
+    path(
+        "persons/<str:id_number>/deemed-service/",
+        views.DeemedServiceView.as_view(),
+        name="api-person-deemed-service",
+    ),
     path("me/record/", views.MyRecordView.as_view(), name="api-my-record"),
     path("employers/", views.EmployerListView.as_view(), name="api-employers"),
     path("enrolments/", views.EnrolmentListView.as_view(), name="api-enrolments"),
@@ -23,6 +31,18 @@ urlpatterns = [
         "enrolments/<int:pk>/close/",
         views.EnrolmentEndView.as_view(end_status=Enrolment.Status.CLOSED),
         name="api-enrolment-close",
+    ),
+    path(
+        "enrolments/<int:pk>/organisational-transfer/",
+        views.OrganisationalTransferView.as_view(),
+        name="api-enrolment-organisational-transfer",
+    ),
+    path("benefit-payments/", views.BenefitPaymentView.as_view(), name="api-benefit-payments"),
+    path("certifications/", views.CertificationView.as_view(), name="api-certifications"),
+    path(
+        "back-payment-evidence/",
+        views.BackPaymentEvidenceView.as_view(),
+        name="api-back-payment-evidence",
     ),
     path("contributions/", views.ContributionListView.as_view(), name="api-contributions"),
     path(

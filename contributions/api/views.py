@@ -6,6 +6,7 @@ has the caseworker's scope; an insured person reads only their own record.
 """
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -483,3 +484,157 @@ class JournalBalanceView(APIView):
             .order_by("province", "account")
         )
         return Response(serializers.BalanceOutput(rows, many=True).data)
+
+
+# --- Life events and facts ------------------------------------------------------------------
+
+
+def _fact_person(request: Request, id_number: str) -> InsuredPerson:
+    person = scope.persons(request.user).filter(id_number=id_number.upper()).first()
+    if person is None:
+        raise refused("id_number", "unknown_person", "No insured person with this ID number here.")
+    return person
+
+
+def _recorded(work, output, *, status_code: int = status.HTTP_201_CREATED) -> Response:
+    """Call one service; answer with what it recorded, or with its refusal."""
+    try:
+        with transaction.atomic():
+            recorded = work()
+    except LedgerError as error:
+        return ledger_refusal(error)
+    return Response(output(recorded).data, status=status_code)
+
+
+class PersonDeathView(APIView):
+    """Report a death (死亡): the relationship stops; pensions paid later are RK-05's."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+
+    @extend_schema(
+        parameters=[ID_NUMBER_PARAMETER],
+        request=serializers.DeathInput,
+        responses=serializers.PersonOutput,
+    )
+    def post(self, request: Request, id_number: str) -> Response:
+        person = _person_in_scope(request, id_number)
+        data = serializers.DeathInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _recorded(
+            lambda: services.person_death(
+                person=person, died_on=data.validated_data["died_on"], by=request.user
+            ),
+            serializers.PersonOutput,
+            status_code=status.HTTP_200_OK,
+        )
+
+
+class DeemedServiceView(APIView):
+    """Deemed contribution service (视同缴费) the caller's province approved."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+
+    @extend_schema(
+        parameters=[ID_NUMBER_PARAMETER, PROVINCE_PARAMETER],
+        request=serializers.DeemedServiceInput,
+        responses={201: serializers.DeemedServiceOutput},
+    )
+    def post(self, request: Request, id_number: str) -> Response:
+        province = write_province(request, province_parameter(request))
+        person = _person_in_scope(request, id_number)
+        data = serializers.DeemedServiceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return _recorded(
+            lambda: services.deemed_service_record(
+                person=person, province=province, **data.validated_data
+            ),
+            serializers.DeemedServiceOutput,
+        )
+
+
+class OrganisationalTransferView(APIView):
+    """Mark an enrolment as an approved organisational transfer (组织调动, TR-08)."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+
+    @extend_schema(request=None, responses=serializers.EnrolmentOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        enrolment = get_object_or_404(
+            scope.agency_rows(request.user, Enrolment.objects.all()), pk=pk
+        )
+        write_province(request, enrolment.province_id)
+        return _recorded(
+            lambda: services.enrolment_mark_organisational_transfer(enrolment=enrolment),
+            serializers.EnrolmentOutput,
+            status_code=status.HTTP_200_OK,
+        )
+
+
+class BenefitPaymentView(APIView):
+    """A monthly pension the caller's province paid (养老金发放)."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+
+    @extend_schema(
+        parameters=[PROVINCE_PARAMETER],
+        request=serializers.BenefitPaymentInput,
+        responses={201: serializers.BenefitPaymentOutput},
+    )
+    def post(self, request: Request) -> Response:
+        province = write_province(request, province_parameter(request))
+        data = serializers.BenefitPaymentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fact = dict(data.validated_data)
+        person = _fact_person(request, fact.pop("id_number"))
+        return _recorded(
+            lambda: services.benefit_payment_record(person=person, province=province, **fact),
+            serializers.BenefitPaymentOutput,
+        )
+
+
+class CertificationView(APIView):
+    """An entitlement certification (领取资格认证) of a pensioner."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+
+    @extend_schema(
+        request=serializers.CertificationInput,
+        responses={201: serializers.CertificationOutput},
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.CertificationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fact = dict(data.validated_data)
+        person = _fact_person(request, fact.pop("id_number"))
+        return _recorded(
+            lambda: services.certification_record(person=person, **fact),
+            serializers.CertificationOutput,
+        )
+
+
+class BackPaymentEvidenceView(APIView):
+    """The document behind a lump back-payment of the caller's province (§3.6, RK-09)."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+
+    @extend_schema(
+        request=serializers.BackPaymentEvidenceInput,
+        responses={201: serializers.BackPaymentEvidenceOutput},
+    )
+    def post(self, request: Request) -> Response:
+        data = serializers.BackPaymentEvidenceInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fact = dict(data.validated_data)
+        person = _fact_person(request, fact.pop("id_number"))
+        batch = (
+            scope.province_rows(request.user, ContributionBatch.objects.all())
+            .filter(public_id=fact.pop("batch"))
+            .first()
+        )
+        if batch is None:
+            raise refused("batch", "unknown_batch", "No batch of your province has this id.")
+        write_province(request, batch.province_id)
+        return _recorded(
+            lambda: services.back_payment_evidence_record(person=person, batch=batch, **fact),
+            serializers.BackPaymentEvidenceOutput,
+        )

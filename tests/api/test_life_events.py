@@ -1,0 +1,182 @@
+"""Life events and facts over the provincial API: deaths, pensions paid, certifications,
+back-payment evidence, deemed service and the organisational-transfer mark, each through a
+service with its rules; and the screening rules that read them firing on what came in."""
+
+import io
+import json
+from datetime import date, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from contributions import services
+from contributions.models import DeemedService, Enrolment, InsuredPerson
+from contributions.rules import Month
+from risk.models import RiskFlag
+from tests.conftest import LI, _client_with_key
+from tests.factories import paid_months
+
+SHANGHAI = "31"
+RETIRED = "310101196001011038"  # a man born 1960-01: retired 2020-02
+LATE = "31010119600201103X"
+LUMP, PROVEN = "310101198501011017", "310101198501021012"
+
+
+def _pensioner(id_number: str) -> InsuredPerson:
+    person, _ = services.person_upsert(id_number=id_number, name="退休人", hukou_province="31")
+    paid_months(person, SHANGHAI, Month(2000, 1), 240)
+    return services.person_retire(person=person, month=Month(2020, 2))
+
+
+def _lump_back_payment(client, id_number: str) -> str:
+    client.put(
+        f"/api/v1/persons/{id_number}/", {"name": "补缴人", "hukou_province": "31"}, format="json"
+    )
+    rows = [
+        {"id_number": id_number, "month": str(Month(2023, 1) + i), "scheme": "flexible",
+         "wage_or_base": "9000.00", "kind": "back_payment"}
+        for i in range(36)
+    ]  # fmt: skip
+    answer = client.post(
+        "/api/v1/contributions/batches/",
+        {"mode": "all_or_nothing", "rows": rows},
+        format="json",
+        headers={"Idempotency-Key": f"lump-{id_number}"},
+    )
+    assert answer.status_code == 201, answer.json()
+    return answer.json()["batch_id"]
+
+
+def _screen(*args: str) -> dict:
+    out = io.StringIO()
+    call_command("screen", "--wait", "--timeout=300", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_deaths_certifications_and_evidence_sent_in_make_rk05_rk06_rk09_fire(celery_worker):
+    shanghai = _client_with_key(SHANGHAI)
+    _pensioner(RETIRED)
+    _pensioner(LATE)
+    for month in ("2024-01", "2024-02", "2024-03"):
+        paid = shanghai.post(
+            "/api/v1/benefit-payments/",
+            {"id_number": RETIRED, "month": month, "amount": "4200.00"},
+            format="json",
+        )
+        assert paid.status_code == 201, paid.json()
+    died = shanghai.post(
+        f"/api/v1/persons/{RETIRED}/death/", {"died_on": "2024-01-20"}, format="json"
+    )
+    assert died.json()["status"] == "deceased"
+    certified = shanghai.post(
+        "/api/v1/certifications/",
+        {"id_number": LATE, "certified_on": "2023-01-05", "valid_until": "2024-01-04",
+         "method": "face"},
+        format="json",
+    )  # fmt: skip
+    assert certified.status_code == 201, certified.json()
+
+    _lump_back_payment(shanghai, LUMP)
+    batch = _lump_back_payment(shanghai, PROVEN)
+    evidence = shanghai.post(
+        "/api/v1/back-payment-evidence/",
+        {"id_number": PROVEN, "batch": batch, "kind": "legal_document",
+         "document_date": "2019-06-01", "reference": "（2019）沪0101民初1号"},
+        format="json",
+    )  # fmt: skip
+    assert evidence.status_code == 201, evidence.json()
+
+    summary = _screen("--rules=RK-05,RK-06,RK-09")
+    assert summary["status"] == "completed"
+    flagged = {
+        (flag.rule_id, flag.person.id_number)
+        for flag in RiskFlag.objects.filter(rule__in=["RK-05", "RK-06", "RK-09"])
+    }
+    assert {("RK-05", RETIRED), ("RK-06", LATE), ("RK-09", LUMP)} <= flagged
+    assert ("RK-09", PROVEN) not in flagged  # its evidence came in
+    assert ("RK-06", RETIRED) not in flagged  # the dead are not certified
+
+
+@pytest.fixture
+def shanghai(db):
+    return _client_with_key(SHANGHAI)
+
+
+@pytest.mark.django_db
+def test_a_death_closes_the_relationship_and_is_recorded_once(li, shanghai):
+    url = f"/api/v1/persons/{LI}/death/"
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    assert shanghai.post(url, {"died_on": tomorrow}, format="json").status_code == 422
+    assert shanghai.post(url, {"died_on": "2025-03-02"}, format="json").status_code == 200
+    enrolment = Enrolment.objects.get(person=li)
+    assert (enrolment.status, enrolment.end_month) == ("closed", date(2025, 3, 1))
+    assert shanghai.post(url, {"died_on": "2025-03-02"}, format="json").status_code == 200
+    again = shanghai.post(url, {"died_on": "2025-04-02"}, format="json")
+    assert (again.status_code, again.json()["code"]) == (409, "already_deceased")
+    other = _client_with_key("44").post(url, {"died_on": "2025-03-02"}, format="json")
+    assert other.status_code == 404  # not a person of Guangdong's
+
+
+@pytest.mark.django_db
+def test_facts_of_a_person_are_refused_when_the_rules_say_no(li, shanghai):
+    paid = shanghai.post(
+        "/api/v1/benefit-payments/",
+        {"id_number": LI, "month": "2025-01", "amount": "3000.00"},
+        format="json",
+    )
+    assert (paid.status_code, paid.json()["code"]) == (409, "not_retired")
+    as_number = shanghai.post(
+        "/api/v1/benefit-payments/",
+        {"id_number": LI, "month": "2025-01", "amount": 3000},
+        format="json",
+    )
+    assert as_number.status_code == 400
+    stranger = shanghai.post(
+        "/api/v1/certifications/",
+        {"id_number": "11010519491231002X", "certified_on": "2025-01-01",
+         "valid_until": "2026-01-01", "method": "face"},
+        format="json",
+    )  # fmt: skip
+    assert (stranger.status_code, stranger.json()["code"]) == (422, "unknown_person")
+
+    deemed_url = f"/api/v1/persons/{LI}/deemed-service/"
+    late = shanghai.post(deemed_url, {"months": 24, "until_month": "1999-12"}, format="json")
+    assert (late.status_code, late.json()["code"]) == (422, "after_accounts_began")
+    assert (
+        shanghai.post(
+            deemed_url, {"months": 24, "until_month": "1997-12"}, format="json"
+        ).status_code
+        == 201
+    )
+    assert DeemedService.objects.get(person=li).months == 24
+
+    enrolment = Enrolment.objects.get(person=li)
+    marked = shanghai.post(
+        f"/api/v1/enrolments/{enrolment.pk}/organisational-transfer/", format="json"
+    )
+    assert marked.status_code == 200
+    assert Enrolment.objects.get(pk=enrolment.pk).is_organisational_transfer
+
+
+@pytest.mark.django_db
+def test_back_payment_evidence_must_prove_the_payment(shanghai):
+    batch = _lump_back_payment(shanghai, LUMP)
+    paid_on = timezone.localdate()  # the batch's day: after 规5号
+
+    def send(kind: str, document_date: date):
+        return shanghai.post(
+            "/api/v1/back-payment-evidence/",
+            {"id_number": LUMP, "batch": batch, "kind": kind,
+             "document_date": document_date.isoformat(), "reference": "ref"},
+            format="json",
+        )  # fmt: skip
+
+    undertaking = send("undertaking", date(2019, 1, 1))
+    assert (undertaking.status_code, undertaking.json()["code"]) == (422, "evidence_insufficient")
+    after_payment = send("legal_document", paid_on)
+    assert after_payment.json()["code"] == "evidence_insufficient"
+    assert send("legal_document", paid_on - timedelta(days=1)).status_code == 201
+    assert send("legal_document", date(2019, 1, 1)).json()["code"] == "already_recorded"
