@@ -182,6 +182,7 @@ def _api_routes() -> list[str]:
     """Every route under /api/ as a path with sample values in place of its parameters."""
     samples = {"id_number": LI, "pk": "1", "batch_id": "00000000-0000-0000-0000-000000000000",
                "run_id": "00000000-0000-0000-0000-000000000000", "province": "31",
+               "transfer_id": "00000000-0000-0000-0000-000000000000",
                "year": "2025"}  # fmt: skip
     routes = []
 
