@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format clean bench bench-ingest bench-risk bench-record lock
+.PHONY: run test lint format clean bench bench-ingest bench-risk bench-record bench-move lock
 
 # The versions CI tested: every dependency pinned with its hashes in requirements-dev.lock
 # (made from pyproject.toml's ranges by `make lock`); the project itself on top, editable.
@@ -42,7 +42,11 @@ bench-record: $(STAMP)
 	command -v wrk >/dev/null || apt-get install -y -q wrk
 	$(PY) -m portal.devstack exec -- $(PY) -m tests.bench.record_page $(BENCH_ARGS)
 
-bench: bench-ingest bench-risk bench-record
+## bench-move: moving an employer with 5,000 active enrolments beside posting 5,000 rows
+bench-move: $(STAMP)
+	$(PY) -m portal.devstack exec -- $(PY) -m tests.bench.employer_move $(BENCH_ARGS)
+
+bench: bench-ingest bench-risk bench-record bench-move
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -9,8 +9,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
-from accounts.models import ChangeRequest
+from accounts import scope
+from accounts.models import Agency, ChangeRequest
 from accounts.scope import RowRule
 from accounts.services import access_record
 from contributions.models import (
@@ -30,6 +32,7 @@ from contributions.models import (
     SuspenseItem,
 )
 from contributions.rules import Month
+from contributions.services import LedgerError
 from portal.admin import (
     LedgerAdmin,
     ReadOnlyInline,
@@ -37,6 +40,7 @@ from portal.admin import (
     action_confirmation,
     request_changes,
 )
+from transfers import services as transfer_services
 
 
 @admin.register(ProvincePolicy)
@@ -151,6 +155,21 @@ class InsuredPersonAdmin(ScopedAdmin):
         return response
 
 
+class EmployerMoveForm(forms.Form):
+    to_agency = forms.ModelChoiceField(
+        label="To the agency (接收经办机构)",
+        queryset=Agency.objects.exclude(province=None),
+        to_field_name="division_code",
+    )
+    month = forms.CharField(label="From the month (YYYY-MM)", max_length=7)
+
+    def clean_month(self) -> Month:
+        try:
+            return Month.parse(self.cleaned_data["month"])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
 @admin.register(Employer)
 class EmployerAdmin(ScopedAdmin):
     scope_rule = RowRule("agency")
@@ -160,9 +179,60 @@ class EmployerAdmin(ScopedAdmin):
     search_fields = ["=uscc", "name"]
     # Who sees an employer follows its province and agency: never changed in a form.
     readonly_fields = ["uscc", "province", "agency", "created_at"]
+    actions = ["move"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # registered through the provincial API
+
+    @admin.action(
+        description="Move with all its staff to another agency (成建制划转)",
+        permissions=["move"],
+    )
+    def move(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = EmployerMoveForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return action_confirmation(
+                self,
+                request,
+                queryset,
+                form,
+                [f"{employer}: {employer.enrolments.filter(status='active').count()} active "
+                 "enrolment(s) move" for employer in queryset],
+                action="move",
+                title="Move with all its staff",
+                intro="The employer and its active enrolments move to the agency named. To "
+                "another province, each enrolment is suspended here and opens there from the "
+                "month given, and a transfer is applied for each person with months to move.",
+                submit="Move",
+            )  # fmt: skip
+        to_agency, month = form.cleaned_data["to_agency"], form.cleaned_data["month"]
+        for employer in queryset:
+            provinces = {employer.province_id, to_agency.province_id}
+            if not all(scope.may_write_province(request.user, p) for p in provinces):
+                self.message_user(
+                    request, f"{employer}: both provinces must be yours to write.", messages.ERROR
+                )
+                continue
+            try:
+                plan, moved = transfer_services.employer_move(
+                    employer=employer,
+                    to_agency=to_agency,
+                    month=month,
+                    on=timezone.localdate(),
+                    by=request.user,
+                )
+            except LedgerError as error:
+                self.message_user(request, f"{employer}: {error.message}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                f"{employer}: {len(plan.enrolments)} enrolment(s) moved to {to_agency}, "
+                f"{len(moved)} transfer(s) applied.",
+            )
+        return None
+
+    def has_move_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("transfers.take_transfer_step")
 
 
 @admin.register(Enrolment)

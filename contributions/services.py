@@ -299,7 +299,48 @@ def enrolment_open(
         ).first()
         if earlier is not None:
             return earlier, False
-        settings = risk_services.rule_settings(["RK-01", "RK-17"])
+        [enrolment] = enrolments_open_together(
+            persons=[person],
+            province=province,
+            scheme=scheme,
+            start_month=start_month,
+            employer=employer,
+            agency=agency,
+            is_temporary_account=is_temporary_account,
+            organisational_transfer=organisational_transfer,
+        )
+    return enrolment, True
+
+
+def enrolments_open_together(
+    *,
+    persons: Sequence[InsuredPerson],
+    province: str,
+    scheme: str,
+    start_month: rules.Month,
+    employer: Employer | None,
+    agency: Agency | None,
+    is_temporary_account: bool = False,
+    organisational_transfer: bool = False,
+) -> list[Enrolment]:
+    """Open one relationship for each person, alike but for the person (an employer's staff
+    moving together), with `enrolment_open`'s in-process rules read for all of them in two
+    queries: RK-01 and RK-17. The caller holds the persons' row locks."""
+    ids = [person.pk for person in persons]
+    other_active: dict[int, set[str]] = {}
+    for person_id, other in (
+        Enrolment.objects.filter(person_id__in=ids, status=Enrolment.Status.ACTIVE)
+        .exclude(province_id=province)
+        .values_list("person_id", "province_id")
+    ):
+        other_active.setdefault(person_id, set()).add(other)
+    held_normal_here = set(
+        Enrolment.objects.filter(
+            person_id__in=ids, province_id=province, is_temporary_account=False
+        ).values_list("person_id", flat=True)
+    )
+    settings = risk_services.rule_settings(["RK-01", "RK-17"])
+    for person in persons:
         findings = risk_checks.enrolment_checks(
             sex=person.sex,
             birth_date=person.birth_date,
@@ -308,18 +349,14 @@ def enrolment_open(
             start_month=start_month,
             is_temporary_account=is_temporary_account,
             organisational_transfer=organisational_transfer,
-            other_active_provinces=set(
-                Enrolment.objects.filter(person=person, status=Enrolment.Status.ACTIVE)
-                .exclude(province_id=province)
-                .values_list("province_id", flat=True)
-            ),
-            held_normal_relationship_here=Enrolment.objects.filter(
-                person=person, province_id=province, is_temporary_account=False
-            ).exists(),
+            other_active_provinces=other_active.get(person.pk, set()),
+            held_normal_relationship_here=person.pk in held_normal_here,
             settings=settings,
         )
-        risk_enforce(findings, settings, province, person.pk)
-        enrolment = Enrolment.objects.create(
+        if findings:
+            risk_enforce(findings, settings, province, person.pk)
+    return Enrolment.objects.bulk_create(
+        Enrolment(
             person=person,
             province_id=province,
             scheme=scheme,
@@ -329,7 +366,8 @@ def enrolment_open(
             is_temporary_account=is_temporary_account,
             is_organisational_transfer=organisational_transfer,
         )
-    return enrolment, True
+        for person in persons
+    )
 
 
 def risk_enforce(

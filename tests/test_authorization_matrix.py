@@ -26,6 +26,7 @@ from contributions import batches, services
 from contributions.batches import ContributionRow
 from contributions.models import (
     ContributionRecord,
+    Employer,
     InsuredPerson,
     JournalEntry,
     ProvincePolicy,
@@ -293,6 +294,7 @@ API_ROUTES = {
     "api-certifications": "fact",
     "api-back-payment-evidence": "fact",
     "api-employers": "list",
+    "api-employer-move": "employer-write",
     "api-enrolments": "list",
     "api-enrolment-suspend": "enrolment-write",
     "api-enrolment-close": "enrolment-write",
@@ -396,6 +398,10 @@ def test_every_api_list_and_detail_holds_only_the_callers_province(nation, provi
             answer = client.post(reverse(name), body, format="json")
             assert (answer.status_code, answer.json()["code"]) == (422, "unknown_person"), name
     assert InsuredPerson.objects.get(id_number=other_person).status == "active"
+    move = reverse("api-employer-move", args=[UNITS[other]])
+    body = {"to_agency": AGENCIES[province], "month": "2025-01"}
+    assert client.post(move, body, format="json").status_code == 404
+    assert Employer.objects.get(uscc=UNITS[other]).province_id == other
     transfer = Transfer.objects.get()  # Shanghai's person, from 31 to 41
     if province not in (transfer.from_province_id, transfer.to_province_id):
         for name, rule in API_ROUTES.items():

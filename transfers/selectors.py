@@ -103,6 +103,54 @@ def relationship_in(
     )
 
 
+def transfer_refusals(
+    *, person_ids: Iterable[int], from_province: str, to_province: str
+) -> dict[int, str]:
+    """Why each of these persons may not apply for a transfer between the two provinces:
+    the code of the first check that refuses (see `services.TRANSFER_REFUSALS`); a person
+    who may apply is absent. The same few queries for one person or an employer's staff."""
+    ids = set(person_ids)
+    if from_province == to_province:
+        return dict.fromkeys(ids, "same_province")
+    refusals: dict[int, str] = {}
+
+    def refuse(found: Iterable[int], code: str) -> None:
+        for person_id in found:
+            refusals.setdefault(person_id, code)
+
+    refuse(
+        InsuredPerson.objects.filter(pk__in=ids)
+        .exclude(status=InsuredPerson.Status.ACTIVE)
+        .values_list("pk", flat=True),
+        "not_active",
+    )
+    there = Enrolment.objects.filter(person_id__in=ids, province_id=to_province)
+    enrolled = set(there.values_list("person_id", flat=True))
+    refuse(ids - enrolled, "not_enrolled_at_destination")
+    normal = set(there.filter(is_temporary_account=False).values_list("person_id", flat=True))
+    refuse(enrolled - normal, "temporary_account_only")
+    refuse(
+        Enrolment.objects.filter(
+            person_id__in=ids, province_id=from_province, status=Enrolment.Status.ACTIVE
+        ).values_list("person_id", flat=True),
+        "still_enrolled_at_source",
+    )
+    paid = set(
+        ContributionRecord.objects.live()
+        .filter(person_id__in=ids, province_id=from_province)
+        .values_list("person_id", flat=True)
+        .distinct()
+    )
+    refuse(ids - paid, "nothing_to_transfer")
+    refuse(
+        Transfer.objects.filter(person_id__in=ids, status__in=Transfer.IN_FLIGHT).values_list(
+            "person_id", flat=True
+        ),
+        "transfer_in_flight",
+    )
+    return refusals
+
+
 def information_sheet(*, person_id: int, province: str, lump_months: int) -> InformationSheet:
     """The months and bases that move out of `province`, month by month.
 

@@ -9,24 +9,37 @@ each entry balances within its province, and across provinces the clearing accou
 to zero once the funds received match the funds sent.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Agency, User
+from accounts.services import audit_record
 from contributions.accounting import interest_to_transfer
 from contributions.models import (
     AccountEntryKind,
+    Employer,
     Enrolment,
     FundAccount,
     InsuredPerson,
     JournalEntry,
     PersonalAccountEntry,
+    Scheme,
 )
 from contributions.rules import Month
 from contributions.selectors import account_balance
-from contributions.services import LedgerError, journal_post, risk_enforce
+from contributions.services import (
+    LedgerError,
+    enrolments_open_together,
+    journal_post,
+    risk_enforce,
+)
 from risk import checks as risk_checks
 from risk import services as risk_services
 from transfers import rules, selectors
@@ -77,6 +90,32 @@ def _advance(
     return transfer
 
 
+# Why an application is refused: code → (message, field, kind).
+TRANSFER_REFUSALS: dict[str, tuple[str, str | None, str]] = {
+    "same_province": ("a transfer goes to another province", "to", "invalid"),
+    "not_active": ("people receiving a pension are not transferred", "person", "invalid"),
+    "not_enrolled_at_destination": (
+        "apply after joining the scheme in the receiving province",
+        "to",
+        "invalid",
+    ),
+    "temporary_account_only": (
+        "a temporary account (临时缴费账户) takes no transfer: it is collected into the "
+        "original place at the next move or at eligibility",
+        "to",
+        "invalid",
+    ),
+    "still_enrolled_at_source": (
+        "the person still contributes in the sending province: that enrolment is "
+        "suspended or closed first",
+        "from",
+        "invalid",
+    ),
+    "nothing_to_transfer": ("no contributions were paid in that province", "from", "invalid"),
+    "transfer_in_flight": ("another transfer is already being handled", None, "conflict"),
+}
+
+
 def transfer_apply(
     *,
     person: InsuredPerson,
@@ -91,52 +130,54 @@ def transfer_apply(
     account), hold months in the sending province and no longer contribute there, not
     receive a pension, and have no other transfer in flight.
     """
-    if from_province == to_province:
-        raise LedgerError("same_province", "a transfer goes to another province", field="to")
-    if person.status != InsuredPerson.Status.ACTIVE:
-        raise LedgerError(
-            "not_active", "people receiving a pension are not transferred", field="person"
-        )
-    destination = Enrolment.objects.filter(person=person, province_id=to_province)
-    if not destination.exists():
-        raise LedgerError(
-            "not_enrolled_at_destination",
-            "apply after joining the scheme in the receiving province",
-            field="to",
-        )
-    if not destination.filter(is_temporary_account=False).exists():
-        raise LedgerError(
-            "temporary_account_only",
-            "a temporary account (临时缴费账户) takes no transfer: it is collected into the "
-            "original place at the next move or at eligibility",
-            field="to",
-        )
-    if Enrolment.objects.filter(
-        person=person, province_id=from_province, status=Enrolment.Status.ACTIVE
-    ).exists():
-        raise LedgerError(
-            "still_enrolled_at_source",
-            "the person still contributes in the sending province: that enrolment is "
-            "suspended or closed first",
-            field="from",
-        )
-    if not selectors.live_records(person_id=person.pk, province=from_province).exists():
-        raise LedgerError(
-            "nothing_to_transfer", "no contributions were paid in that province", field="from"
-        )
     with transaction.atomic():
-        InsuredPerson.objects.select_for_update().filter(pk=person.pk).first()
-        if Transfer.objects.filter(person=person, status__in=IN_FLIGHT).exists():
-            raise LedgerError(
-                "transfer_in_flight", "another transfer is already being handled", kind="conflict"
-            )
-        transfer = Transfer.objects.create(
+        applied, refused = transfers_apply_together(
+            persons=[person],
+            from_province=from_province,
+            to_province=to_province,
+            applied_on=applied_on,
+            by=by,
+        )
+    if refused:
+        message, field, kind = TRANSFER_REFUSALS[refused[person.pk]]
+        raise LedgerError(refused[person.pk], message, field=field, kind=kind)
+    return applied[0]
+
+
+def transfers_apply_together(
+    *,
+    persons: Sequence[InsuredPerson],
+    from_province: str,
+    to_province: str,
+    applied_on: date,
+    by: User | None = None,
+) -> tuple[list[Transfer], dict[int, str]]:
+    """File applications for several persons at once by `transfer_apply`'s rules (an
+    employer's staff moving together): the transfers filed, and the refusal code of each
+    person refused. Takes the persons' row locks, so each has one transfer in flight."""
+    ids = sorted(person.pk for person in persons)
+    list(InsuredPerson.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    refused = selectors.transfer_refusals(
+        person_ids=ids, from_province=from_province, to_province=to_province
+    )
+    deadline = selectors.deadline_after(applied_on, rules.STEP_WORKING_DAYS)
+    applied = Transfer.objects.bulk_create(
+        Transfer(
             person=person,
             from_province_id=from_province,
             to_province_id=to_province,
             applied_on=applied_on,
+            status=Transfer.Status.APPLIED,
+            step_deadline=deadline,
         )
-        return _advance(transfer, status=Transfer.Status.APPLIED, on=applied_on, by=by)
+        for person in persons
+        if person.pk not in refused
+    )
+    TransferStep.objects.bulk_create(
+        TransferStep(transfer=transfer, status=Transfer.Status.APPLIED, on=applied_on, by=by)
+        for transfer in applied
+    )
+    return applied, refused
 
 
 def transfer_accept(*, transfer: Transfer, on: date, by: User | None = None) -> Transfer:
@@ -377,3 +418,123 @@ def _clean_duplicates(transfer: Transfer, *, on: date, by: User | None) -> str:
         f"{len(resolution.overlap)} month(s) paid twice ({months}): kept in "
         f"{resolution.kept}, {resolution.refund} refunded from {resolution.dropped}'s credits"
     )
+
+
+# --- Moving an employer with its staff (成建制划转) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmployerMove:
+    """What moving an employer with its staff does, or would do: the active enrolments that
+    move, and whether they leave the province."""
+
+    employer: Employer
+    from_province: str
+    to_agency: Agency
+    to_province: str
+    month: Month
+    enrolments: list[Enrolment]
+
+    @property
+    def across_provinces(self) -> bool:
+        return self.to_province != self.from_province
+
+
+def employer_move_plan(*, employer: Employer, to_agency: Agency, month: Month) -> EmployerMove:
+    """Who moves if the employer moves to `to_agency` from `month`: its active enrolments."""
+    to_province = to_agency.province_id
+    if to_province is None:
+        raise LedgerError(
+            "national_agency", "an employer belongs to a provincial agency", field="to_agency"
+        )
+    if to_agency.pk == employer.agency_id:
+        raise LedgerError(
+            "same_agency", "the employer is already with this agency", field="to_agency"
+        )
+    latest = Month.from_date(timezone.localdate()) + 1
+    if month > latest:
+        raise LedgerError(
+            "start_in_future", f"a move starts in {latest} at the latest", field="month"
+        )
+    enrolments = list(
+        Enrolment.objects.filter(employer=employer, status=Enrolment.Status.ACTIVE)
+        .select_related("person")
+        .order_by("pk")
+    )
+    return EmployerMove(
+        employer=employer,
+        from_province=employer.province_id,
+        to_agency=to_agency,
+        to_province=to_province,
+        month=month,
+        enrolments=enrolments,
+    )
+
+
+def employer_move(
+    *, employer: Employer, to_agency: Agency, month: Month, on: date, by: User | None = None
+) -> tuple[EmployerMove, list[Transfer]]:
+    """Move an employer with all its active enrolments to another agency (成建制划转), as
+    one transaction, audited.
+
+    Within the province the enrolments stay and change agency. To another province the
+    employer is registered there with its staff: each enrolment is suspended before `month`
+    and a new one opens there from `month` as an organisational transfer (no temporary
+    account, TR-08), and a transfer is applied for each person with months to move, by the
+    rules of a single application; where one is refused (another in flight, say), the audit
+    names the person and the code.
+    """
+    with transaction.atomic():
+        employer = Employer.objects.select_for_update().get(pk=employer.pk)
+        plan = employer_move_plan(employer=employer, to_agency=to_agency, month=month)
+        source = employer.province_id
+        employer.province_id = plan.to_province
+        employer.agency = to_agency
+        employer.save(update_fields=["province", "agency"])
+        transfers: list[Transfer] = []
+        not_applied: dict[int, str] = {}
+        moving = Enrolment.objects.filter(pk__in=[e.pk for e in plan.enrolments])
+        if not plan.across_provinces:
+            moving.update(agency=to_agency, updated_at=timezone.now())
+        else:
+            moving.update(
+                status=Enrolment.Status.SUSPENDED,
+                end_month=Greatest(Value((month - 1).first_day()), F("start_month")),
+                updated_at=timezone.now(),
+            )
+            persons = sorted((e.person for e in plan.enrolments), key=lambda p: p.pk)
+            list(InsuredPerson.objects.select_for_update().filter(pk__in=[p.pk for p in persons]))
+            enrolments_open_together(
+                persons=persons,
+                province=plan.to_province,
+                scheme=Scheme.EMPLOYEE,
+                start_month=month,
+                employer=employer,
+                agency=to_agency,
+                organisational_transfer=True,
+            )
+            transfers, refused = transfers_apply_together(
+                persons=persons,
+                from_province=source,
+                to_province=plan.to_province,
+                applied_on=on,
+                by=by,
+            )
+            # Staff hired lately have nothing to move: no refusal worth naming.
+            not_applied = {
+                pk: code for pk, code in refused.items() if code != "nothing_to_transfer"
+            }
+        audit_record(
+            actor=by,
+            action="employer_move",
+            subject=f"employer:{employer.pk}",
+            detail={
+                "from_province": source,
+                "to_agency": to_agency.division_code,
+                "month": str(month),
+                "enrolments": len(plan.enrolments),
+                "transfers": len(transfers),
+                "transfers_not_applied": not_applied,
+            },
+        )
+    return plan, transfers

@@ -183,6 +183,7 @@ def _api_routes() -> list[str]:
     samples = {"id_number": LI, "pk": "1", "batch_id": "00000000-0000-0000-0000-000000000000",
                "run_id": "00000000-0000-0000-0000-000000000000", "province": "31",
                "transfer_id": "00000000-0000-0000-0000-000000000000",
+               "uscc": "91310115MA1H7XXX08",
                "year": "2025"}  # fmt: skip
     routes = []
 

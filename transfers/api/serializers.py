@@ -2,7 +2,14 @@
 
 from rest_framework import serializers
 
-from portal.fields import ID_NUMBER_PATTERN, MoneyField, ProvinceField, TextField
+from portal.fields import (
+    ID_NUMBER_PATTERN,
+    MoneyField,
+    MonthField,
+    ProvinceField,
+    TextField,
+    TrueFalseField,
+)
 from transfers import rules
 from transfers.models import Transfer, TransferStep
 
@@ -72,3 +79,31 @@ class TransferOutput(serializers.ModelSerializer):
 
     def get_acting_office(self, transfer: Transfer) -> str | None:
         return rules.acting_office(transfer.status)
+
+
+class EmployerMoveInput(serializers.Serializer):
+    to_agency = TextField(
+        pattern=r"^\d{6}(\d{3})?$", help_text="The receiving agency's division code (区划代码)."
+    )
+    month = MonthField(help_text="The first month with the new agency (next month at the latest).")
+    preview = TrueFalseField(
+        required=False, default=False, help_text="true: say who would move; write nothing."
+    )
+
+
+class MovedPersonOutput(serializers.Serializer):
+    id_number = serializers.CharField(source="person.masked_id_number")
+    name = serializers.CharField(source="person.name")
+
+
+class EmployerMoveOutput(serializers.Serializer):
+    uscc = serializers.CharField(source="employer.uscc")
+    name = serializers.CharField(source="employer.name")
+    from_province = serializers.CharField()
+    to_agency = serializers.CharField(source="to_agency.division_code")
+    to_province = serializers.CharField(source="to_agency.province_id")
+    month = MonthField()
+    across_provinces = serializers.BooleanField()
+    moved = serializers.BooleanField(help_text="false for a preview")
+    persons = MovedPersonOutput(many=True, source="enrolments")
+    transfers = serializers.ListField(child=serializers.UUIDField())

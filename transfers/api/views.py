@@ -18,9 +18,11 @@ from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
 
 from accounts import scope
-from accounts.models import User
+from accounts.models import Agency, User
+from contributions.models import Employer
 from contributions.services import LedgerError
 from portal.api import (
     PROVINCE_PARAMETER,
@@ -226,3 +228,58 @@ class CancelView(TransferStepView):
 
     def take(self, transfer, data, on, by):
         return services.transfer_cancel(transfer=transfer, on=on, reason=data["reason"], by=by)
+
+
+class EmployerMoveView(APIView):
+    """Move an employer with all its staff to another agency (成建制划转), or preview it.
+
+    Both the employer's province and the receiving agency's must be the caller's to write:
+    a province moves its employers between its own agencies; a move to another province is
+    the national agency's, or a caseworker's holding both.
+    """
+
+    permission_classes = [IsProvinceOrCaseworker]
+
+    @extend_schema(
+        request=serializers.EmployerMoveInput,
+        responses=serializers.EmployerMoveOutput,
+    )
+    def post(self, request: Request, uscc: str) -> Response:
+        employer = get_object_or_404(
+            scope.agency_rows(request.user, Employer.objects.all()), uscc=uscc.upper()
+        )
+        data = serializers.EmployerMoveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        to_agency = Agency.objects.filter(division_code=data.validated_data["to_agency"]).first()
+        if to_agency is None or to_agency.province_id is None:
+            raise refused("to_agency", "unknown_agency", "No provincial agency has this code.")
+        write_province(request, employer.province_id)
+        write_province(request, to_agency.province_id)
+        month = data.validated_data["month"]
+        try:
+            if data.validated_data["preview"]:
+                plan = services.employer_move_plan(
+                    employer=employer, to_agency=to_agency, month=month
+                )
+                moved: list[Transfer] = []
+            else:
+                plan, moved = services.employer_move(
+                    employer=employer,
+                    to_agency=to_agency,
+                    month=month,
+                    on=timezone.localdate(),
+                    by=principal_user(request),
+                )
+        except LedgerError as error:
+            return ledger_refusal(error)
+        answer = {
+            "employer": plan.employer,
+            "from_province": plan.from_province,
+            "to_agency": plan.to_agency,
+            "month": plan.month,
+            "across_provinces": plan.across_provinces,
+            "moved": not data.validated_data["preview"],
+            "enrolments": plan.enrolments,
+            "transfers": [transfer.public_id for transfer in moved],
+        }
+        return Response(serializers.EmployerMoveOutput(answer).data)
