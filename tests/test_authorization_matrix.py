@@ -483,3 +483,27 @@ def test_a_person_page_shows_only_the_signed_in_person(nation, caseworkers):
         staff.force_login(User.objects.get(username=username))
         assert staff.get(reverse("me-home")).status_code == 403, username
     assert Client().get(reverse("me-record")).status_code == 302
+
+
+# --- the desk -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username", [name for name in PERSONAS if name != "shanghai-admin"])
+def test_the_desk_counts_what_the_admin_lists_show(nation, username):
+    from django.utils import timezone
+
+    from portal.desk import desk_summary
+
+    user = User.objects.get(username=username)
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(user)
+    page = client.get("/admin/")
+    assert page.status_code == 200 and "Waiting on my office" in page.content.decode()
+    desk = desk_summary(user, today=timezone.localdate())
+    for bars, path in [
+        (desk.flags, "/admin/risk/riskflag/?status__exact=open"),
+        (desk.transfers, "/admin/transfers/transfer/?waiting=us"),
+        (desk.requests, "/admin/accounts/changerequest/?status__exact=pending"),
+    ]:
+        listed = client.get(path).context["cl"].result_count
+        assert sum(bar.count for bar in bars) == listed, (username, path)

@@ -8,18 +8,23 @@ form that calls the service, taken only by the office whose step it is.
 from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import F, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from accounts import scope
 from accounts.scope import RowRule
+from accounts.services import access_record
 from contributions.services import LedgerError
 from portal.admin import ReadOnlyInline, ScopedAdmin, action_confirmation
+from portal.transfer_documents import contact_letter_pdf, information_sheet_pdf
 from transfers import rules, selectors, services
 from transfers.models import CalendarDay, Transfer, TransferStep
 
@@ -79,6 +84,12 @@ class FundsReceivedForm(StepForm):
 
 Step = Callable[[Transfer, dict, object], Transfer]
 
+# The documents of a case (§3.6): (name, label, whether it exists yet).
+DOCUMENTS: list[tuple[str, str, Callable[[Transfer], bool]]] = [
+    ("contact_letter", "contact letter (联系函)", lambda t: t.accepted_on is not None),
+    ("information_sheet", "information sheet (信息表)", lambda t: t.sent_on is not None),
+]
+
 
 @admin.register(Transfer)
 class TransferAdmin(ScopedAdmin):
@@ -121,7 +132,54 @@ class TransferAdmin(ScopedAdmin):
         return str(transfer.step_deadline)
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return [field.name for field in self.model._meta.fields]
+        return [field.name for field in self.model._meta.fields] + ["documents"]
+
+    @admin.display(description="documents (单据)")
+    def documents(self, transfer: Transfer) -> str:
+        links = [
+            (name, label)
+            for name, label, ready in DOCUMENTS
+            if transfer.pk is not None and ready(transfer)
+        ]
+        if not links:
+            return "—"
+        return format_html_join(
+            " · ",
+            '<a href="{}">{}</a>',
+            ((reverse(f"admin:transfers_transfer_{name}", args=[transfer.pk]), label)
+             for name, label in links),
+        )  # fmt: skip
+
+    def get_urls(self) -> list:
+        documents = [
+            path(
+                f"<int:pk>/{name.replace('_', '-')}.pdf",
+                self.admin_site.admin_view(partial(self.document, name=name)),
+                name=f"transfers_transfer_{name}",
+            )
+            for name, _, _ in DOCUMENTS
+        ]
+        return documents + super().get_urls()
+
+    def document(self, request: HttpRequest, pk: int, *, name: str) -> HttpResponse:
+        """A document of the case as PDF, once its step is taken; the read is logged."""
+        transfer = get_object_or_404(
+            self.get_queryset(request).select_related("person", "from_province", "to_province"),
+            pk=pk,
+        )
+        [ready] = [ready for document, _, ready in DOCUMENTS if document == name]
+        if not self.has_view_permission(request, transfer) or not ready(transfer):
+            raise Http404("This document does not exist yet.")
+        access_record(
+            principal=request.user,
+            person_ids=[transfer.person_id],
+            action=f"admin_transfer_{name}",
+            path=request.path,
+        )
+        render = contact_letter_pdf if name == "contact_letter" else information_sheet_pdf
+        response = HttpResponse(render(transfer), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{name}-{transfer.public_id}.pdf"'
+        return response
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -125,3 +125,34 @@ def test_a_viewer_takes_no_step(client, transfer):
     page = _act(client, "weifang", "accept", transfer, on="2026-03-05")
     assert Transfer.objects.get().status == "applied"
     assert page.status_code in (200, 403)
+
+
+def test_the_contact_letter_and_the_information_sheet_come_as_pdf_once_their_step_is_taken(
+    client, transfer
+):
+    import io
+
+    from pypdf import PdfReader
+
+    from accounts.models import AccessLog
+    from tests.conftest import LI
+
+    def text(response) -> str:
+        assert response["Content-Type"] == "application/pdf"
+        return PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+
+    base = f"/admin/transfers/transfer/{transfer.pk}"
+    client.force_login(User.objects.get(username="shanghai"))
+    assert client.get(f"{base}/contact-letter.pdf").status_code == 404  # not accepted yet
+    transfers.transfer_accept(transfer=transfer, on=date(2026, 3, 5))
+    letter = text(client.get(f"{base}/contact-letter.pdf"))
+    assert str(transfer.public_id) in letter and LI in letter
+    assert "contact letter" in client.get(f"{base}/change/").content.decode()
+
+    transfers.transfer_send(transfer=transfer, on=date(2026, 3, 10))
+    sheet = text(client.get(f"{base}/information-sheet.pdf"))
+    assert "2015-01" in sheet and "2016-12" in sheet and "23040.00" in sheet
+    assert AccessLog.objects.filter(action__startswith="admin_transfer_").count() == 2
+
+    client.force_login(User.objects.get(username="guangdong"))
+    assert client.get(f"{base}/information-sheet.pdf").status_code == 404
