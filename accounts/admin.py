@@ -162,7 +162,7 @@ class DecisionForm(forms.Form):
 class ChangeRequestAdmin(LedgerAdmin):
     """Requests waiting for a second caseworker (双人复核): approve or refuse them here."""
 
-    scope_rule = RowRule("person", province_fields=("province",))
+    scope_rule = scope.CHANGE_REQUEST_ROWS
     list_display = ["made_at", "kind", "summary", "status", "made_by", "decided_by", "outcome"]
     list_filter = ["status", "kind"]
     list_select_related = ["made_by", "decided_by"]

@@ -222,6 +222,13 @@ class RowRule:
     province_fields: tuple[str, ...] = ("province",)
 
 
+# The rules of the rows more than one channel lists (the admin, the API, the desk).
+TRANSFER_ROWS = RowRule("person", province_fields=("from_province", "to_province"))
+FLAG_ROWS = RowRule("person")
+SCREENING_ROWS = RowRule("province")
+CHANGE_REQUEST_ROWS = RowRule("person", province_fields=("province",))
+
+
 def rows(principal: Principal | None, queryset: Rows, rule: RowRule) -> Rows:
     """The rows of `queryset` a principal may see under `rule`."""
     if rule.kind == "reference":

@@ -40,6 +40,7 @@ from portal.admin import (
     action_confirmation,
     request_changes,
 )
+from portal.desk import person_summary
 from transfers import services as transfer_services
 
 
@@ -143,7 +144,13 @@ class InsuredPersonAdmin(ScopedAdmin):
     def has_approve_retirement_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("contributions.approve_retirement")
 
+    change_form_template = "admin/contributions/insuredperson/change_form.html"
+
     def change_view(self, request, object_id, form_url="", extra_context=None) -> HttpResponse:
+        person = self.get_object(request, object_id)  # in the user's scope, or None
+        if person is not None:
+            summary = person_summary(person, request.user, today=timezone.localdate())
+            extra_context = {**(extra_context or {}), "summary": summary}
         response = super().change_view(request, object_id, form_url, extra_context)
         if response.status_code == 200 and str(object_id).isdigit():
             access_record(

@@ -1,24 +1,27 @@
-"""The caseworker's desk (the admin's front page): the work waiting on the caseworker's
-office, the latest screening run and the reconciliation differences.
+"""The caseworker's desk: on the admin's front page, the work waiting on the caseworker's
+office, the latest screening run and the reconciliation differences; on a person's page,
+the person's national record.
 
-Every figure is read through the same scope rule as the admin list it links to, so the desk
-never counts a row the list would not show.
+Every figure is read through the same scope rule as the admin list it links to (the named
+rules of `accounts.scope`), so the desk never counts a row the list would not show.
 """
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Count, Q
 
 from accounts import scope
-from accounts.admin import ChangeRequestAdmin
 from accounts.models import ChangeRequest, User
-from contributions.models import ReconciliationResult, ReconciliationRun
-from risk.admin import RiskFlagAdmin, ScreeningRunAdmin
+from contributions import rules
+from contributions import selectors as contribution_selectors
+from contributions.models import InsuredPerson, ReconciliationResult, ReconciliationRun
+from contributions.rules import GapRun, Month
 from risk.models import RiskFlag, ScreeningRun
 from transfers import selectors as transfer_selectors
-from transfers.admin import TransferAdmin
 from transfers.models import Transfer
+from transfers.rules import ClaimPlace
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class Desk:
 def desk_summary(user: User, *, today: date) -> Desk:
     """What waits on the user's office, as the admin lists show it."""
     transfers = transfer_selectors.waiting_on(
-        scope.rows(user, Transfer.objects.all(), TransferAdmin.scope_rule), scope.provinces(user)
+        scope.rows(user, Transfer.objects.all(), scope.TRANSFER_ROWS), scope.provinces(user)
     )
     by_step = (
         transfers.values("status")
@@ -56,20 +59,20 @@ def desk_summary(user: User, *, today: date) -> Desk:
         .order_by("-overdue", "status")
     )
     requests = (
-        scope.rows(user, ChangeRequest.objects.all(), ChangeRequestAdmin.scope_rule)
+        scope.rows(user, ChangeRequest.objects.all(), scope.CHANGE_REQUEST_ROWS)
         .filter(status=ChangeRequest.Status.PENDING)
         .values("kind")
         .annotate(count=Count("pk"))
         .order_by("kind")
     )
     flags = (
-        scope.rows(user, RiskFlag.objects.all(), RiskFlagAdmin.scope_rule)
+        scope.rows(user, RiskFlag.objects.all(), scope.FLAG_ROWS)
         .filter(status=RiskFlag.Status.OPEN)
         .values("rule_id")
         .annotate(count=Count("pk"))
         .order_by("-count", "rule_id")
     )
-    runs = scope.rows(user, ScreeningRun.objects.all(), ScreeningRunAdmin.scope_rule)
+    runs = scope.rows(user, ScreeningRun.objects.all(), scope.SCREENING_ROWS)
     reconciliation = ReconciliationRun.objects.first()
     differences = (
         scope.province_rows(user, reconciliation.results.exclude(difference=0))
@@ -99,3 +102,53 @@ def desk_summary(user: User, *, today: date) -> Desk:
         run=runs.order_by("-pk").first(),
         differences=list(differences),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    """The national record of one person as a caseworker sees it on the person's page."""
+
+    record: contribution_selectors.PersonRecord
+    minimum_months: int
+    balance: Decimal
+    payable_gaps: list[GapRun]
+    claim: ClaimPlace | None
+    flags: list[RiskFlag]
+    transfers: list[Transfer]
+    requests: list[ChangeRequest]
+
+
+def person_summary(person: InsuredPerson, user: User, *, today: date) -> PersonSummary:
+    """Months by province, balance, gaps still payable, claim place, and the person's open
+    flags, transfers and requests waiting for a checker that the user may see."""
+    statutory = rules.statutory_retirement(
+        birth_month=Month.from_date(person.birth_date),
+        category=rules.RetirementCategory(person.retirement_category),
+    )
+    mine = {"person_id": person.pk}
+    return PersonSummary(
+        record=contribution_selectors.person_record(person_id=person.pk, as_of=today),
+        minimum_months=rules.minimum_contribution_months(statutory.month.year),
+        balance=contribution_selectors.account_balance_to_date(person_id=person.pk, as_of=today),
+        payable_gaps=[
+            run
+            for run in contribution_selectors.record_gaps(person_id=person.pk, as_of=today)
+            if run.kind.payable
+        ],
+        claim=transfer_selectors.claim_place_at(person=person, as_of=today),
+        flags=list(
+            scope.rows(user, RiskFlag.objects.filter(**mine), scope.FLAG_ROWS)
+            .filter(status=RiskFlag.Status.OPEN)
+            .order_by("rule_id")
+        ),
+        transfers=list(
+            scope.rows(user, Transfer.objects.filter(**mine), scope.TRANSFER_ROWS)
+            .select_related("from_province", "to_province")
+            .order_by("-applied_on")
+        ),
+        requests=list(
+            scope.rows(user, ChangeRequest.objects.filter(**mine), scope.CHANGE_REQUEST_ROWS)
+            .filter(status=ChangeRequest.Status.PENDING)
+            .order_by("-made_at")
+        ),
+    )

@@ -110,7 +110,7 @@ class RiskRuleAdmin(ScopedAdmin):
 
 @admin.register(ScreeningRun)
 class ScreeningRunAdmin(ScopedAdmin):
-    scope_rule = RowRule("province")
+    scope_rule = scope.SCREENING_ROWS
     list_display = [
         "created_at",
         "status",
@@ -160,7 +160,7 @@ class ReviewForm(forms.Form):
 
 @admin.register(RiskFlag)
 class RiskFlagAdmin(ScopedAdmin):
-    scope_rule = RowRule("person")
+    scope_rule = scope.FLAG_ROWS
     list_display = ["created_at", "rule", "province", "subject", "period", "status", "assigned_to"]
     list_filter = ["status", "rule", "province"]
     list_select_related = ["rule", "province", "assigned_to"]

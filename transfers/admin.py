@@ -93,7 +93,7 @@ DOCUMENTS: list[tuple[str, str, Callable[[Transfer], bool]]] = [
 
 @admin.register(Transfer)
 class TransferAdmin(ScopedAdmin):
-    scope_rule = RowRule("person", province_fields=("from_province", "to_province"))
+    scope_rule = scope.TRANSFER_ROWS
     list_display = [
         "public_id",
         "person",

@@ -62,7 +62,8 @@ class FlagListView(generics.ListAPIView):
     filterset_class = FlagFilter
 
     def get_queryset(self):
-        return scope.person_rows(self.request.user, RiskFlag.objects.select_related("person"))
+        queryset = RiskFlag.objects.select_related("person")
+        return scope.rows(self.request.user, queryset, scope.FLAG_ROWS)
 
 
 class ScreeningInput(serializers.Serializer):

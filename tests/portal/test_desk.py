@@ -46,3 +46,18 @@ def test_the_desk_shows_the_overdue_transfer_the_running_screening_and_own_diffe
     assert '<progress value="4" max="10"' in page
     assert '<meta http-equiv="refresh" content="5">' in page  # it moves while it runs
     assert "<td>12.00</td>" in page and "<td>7.00</td>" not in page  # Guangdong's is not ours
+
+
+def test_a_persons_page_shows_the_national_record_and_logs_the_read(desk_client, li):
+    from accounts.models import AccessLog
+
+    page = desk_client.get(f"/admin/contributions/insuredperson/{li.pk}/change/")
+    text = page.content.decode()
+    assert "National record" in text
+    assert '<th scope="row">41</th><td>12</td>' in text  # months by province
+    assert "Benefit-claim place" in text and "/admin/transfers/transfer/" in text
+    assert AccessLog.objects.filter(action="admin_view").count() == 1
+
+    desk_client.force_login(User.objects.get(username="guangdong"))
+    elsewhere = desk_client.get(f"/admin/contributions/insuredperson/{li.pk}/change/")
+    assert "National record" not in elsewhere.content.decode()

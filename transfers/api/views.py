@@ -43,13 +43,12 @@ from transfers.api import serializers
 from transfers.api.filters import TransferFilter
 from transfers.models import Transfer
 
-TRANSFER_ROWS = scope.RowRule("person", province_fields=("from_province", "to_province"))
 STEP_PERMISSION = "transfers.take_transfer_step"
 
 
 def _transfers(request: Request) -> QuerySet:
     queryset = Transfer.objects.select_related("person").prefetch_related("steps")
-    return scope.rows(request.user, queryset, TRANSFER_ROWS)
+    return scope.rows(request.user, queryset, scope.TRANSFER_ROWS)
 
 
 def _step_date(data: dict) -> date:
