@@ -15,6 +15,7 @@ from accounts import scope
 from accounts.models import Agency, ChangeRequest
 from accounts.scope import RowRule
 from accounts.services import access_record
+from contributions import rules
 from contributions.models import (
     ContributionBatch,
     ContributionRecord,
@@ -40,7 +41,7 @@ from portal.admin import (
     action_confirmation,
     request_changes,
 )
-from portal.desk import person_summary
+from portal.desk import PersonSummary, person_summary
 from transfers import services as transfer_services
 
 
@@ -110,11 +111,16 @@ class InsuredPersonAdmin(ScopedAdmin):
     def approve_retirement(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         form = RetirementForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
+            today = timezone.localdate()
             return action_confirmation(
                 self,
                 request,
                 queryset,
                 form,
+                [
+                    retirement_facts(person, person_summary(person, request.user, today=today))
+                    for person in queryset
+                ],
                 action="approve_retirement",
                 title="Approve retirement",
                 intro="The pension starts in the month given. A second caseworker approves the "
@@ -258,6 +264,23 @@ class EnrolmentAdmin(ScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+def retirement_facts(person: InsuredPerson, summary: PersonSummary) -> str:
+    """What the maker and the checker read before a retirement: the window, the months
+    against the minimum (RK-19), the months still payable, and where the claim is made."""
+    window = rules.flexible_window(
+        birth_month=Month.from_date(person.birth_date),
+        category=rules.RetirementCategory(person.retirement_category),
+    )
+    missed = sum(run.months for run in summary.payable_gaps)
+    claim = summary.claim
+    return (
+        f"{person}: may retire from {window[0]} to {window[1]}; "
+        f"{summary.record.contribution_months} of {summary.minimum_months} months; "
+        f"{missed} missed month(s) can still be paid; claim place "
+        + (f"{claim.province} ({claim.rule}: {claim.explanation})" if claim else "none yet")
+    )
 
 
 class RetirementForm(forms.Form):

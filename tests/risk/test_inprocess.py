@@ -278,3 +278,19 @@ def test_posting_costs_the_same_queries_whatever_the_number_of_warnings():
     assert small == large
     # One flag per person and year, however many of its months warned.
     assert RiskFlag.objects.filter(rule="RK-20").count() == 84
+
+
+def test_the_retirement_form_shows_the_window_the_months_and_the_claim_place(client):
+    """Before asking, the caseworker reads what RK-12 and RK-19 will check and where the
+    pension is claimed."""
+    call_command("seed_demo")
+    person = _person("19650101", "M", "11")
+    paid_months(person, person.hukou_province_id, Month(2010, 1), 100)
+    client.force_login(User.objects.get(username="admin"))
+    page = client.post(
+        "/admin/contributions/insuredperson/",
+        {"action": "approve_retirement", ACTION_CHECKBOX_NAME: [person.pk]},
+    ).content.decode()
+    assert "100 of 180 months" in page
+    assert "may retire from " in page and "claim place 11 (R" in page
+    assert not ChangeRequest.objects.exists()
