@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, permissions, status
+from rest_framework import serializers as drf_serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -570,62 +571,65 @@ class OrganisationalTransferView(APIView):
         )
 
 
-class BenefitPaymentView(APIView):
+class PersonFactView(APIView):
+    """A fact about a person of the caller's scope, recorded by one service: subclasses name
+    the input, the output and the service call."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+    input_class: type[drf_serializers.Serializer]
+    output_class: type[drf_serializers.Serializer]
+
+    def record(self, request: Request, person: InsuredPerson, fact: dict):
+        raise NotImplementedError
+
+    def post(self, request: Request) -> Response:
+        data = self.input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        fact = dict(data.validated_data)
+        person = _fact_person(request, fact.pop("id_number"))
+        return _recorded(lambda: self.record(request, person, fact), self.output_class)
+
+
+@extend_schema(
+    parameters=[PROVINCE_PARAMETER],
+    request=serializers.BenefitPaymentInput,
+    responses={201: serializers.BenefitPaymentOutput},
+)
+class BenefitPaymentView(PersonFactView):
     """A monthly pension the caller's province paid (养老金发放)."""
 
-    permission_classes = [IsProvinceOrCaseworker]
+    input_class = serializers.BenefitPaymentInput
+    output_class = serializers.BenefitPaymentOutput
 
-    @extend_schema(
-        parameters=[PROVINCE_PARAMETER],
-        request=serializers.BenefitPaymentInput,
-        responses={201: serializers.BenefitPaymentOutput},
-    )
-    def post(self, request: Request) -> Response:
+    def record(self, request, person, fact):
         province = write_province(request, province_parameter(request))
-        data = serializers.BenefitPaymentInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        fact = dict(data.validated_data)
-        person = _fact_person(request, fact.pop("id_number"))
-        return _recorded(
-            lambda: services.benefit_payment_record(person=person, province=province, **fact),
-            serializers.BenefitPaymentOutput,
-        )
+        return services.benefit_payment_record(person=person, province=province, **fact)
 
 
-class CertificationView(APIView):
+@extend_schema(
+    request=serializers.CertificationInput, responses={201: serializers.CertificationOutput}
+)
+class CertificationView(PersonFactView):
     """An entitlement certification (领取资格认证) of a pensioner."""
 
-    permission_classes = [IsProvinceOrCaseworker]
+    input_class = serializers.CertificationInput
+    output_class = serializers.CertificationOutput
 
-    @extend_schema(
-        request=serializers.CertificationInput,
-        responses={201: serializers.CertificationOutput},
-    )
-    def post(self, request: Request) -> Response:
-        data = serializers.CertificationInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        fact = dict(data.validated_data)
-        person = _fact_person(request, fact.pop("id_number"))
-        return _recorded(
-            lambda: services.certification_record(person=person, **fact),
-            serializers.CertificationOutput,
-        )
+    def record(self, request, person, fact):
+        return services.certification_record(person=person, **fact)
 
 
-class BackPaymentEvidenceView(APIView):
+@extend_schema(
+    request=serializers.BackPaymentEvidenceInput,
+    responses={201: serializers.BackPaymentEvidenceOutput},
+)
+class BackPaymentEvidenceView(PersonFactView):
     """The document behind a lump back-payment of the caller's province (§3.6, RK-09)."""
 
-    permission_classes = [IsProvinceOrCaseworker]
+    input_class = serializers.BackPaymentEvidenceInput
+    output_class = serializers.BackPaymentEvidenceOutput
 
-    @extend_schema(
-        request=serializers.BackPaymentEvidenceInput,
-        responses={201: serializers.BackPaymentEvidenceOutput},
-    )
-    def post(self, request: Request) -> Response:
-        data = serializers.BackPaymentEvidenceInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        fact = dict(data.validated_data)
-        person = _fact_person(request, fact.pop("id_number"))
+    def record(self, request, person, fact):
         batch = (
             scope.province_rows(request.user, ContributionBatch.objects.all())
             .filter(public_id=fact.pop("batch"))
@@ -634,7 +638,4 @@ class BackPaymentEvidenceView(APIView):
         if batch is None:
             raise refused("batch", "unknown_batch", "No batch of your province has this id.")
         write_province(request, batch.province_id)
-        return _recorded(
-            lambda: services.back_payment_evidence_record(person=person, batch=batch, **fact),
-            serializers.BackPaymentEvidenceOutput,
-        )
+        return services.back_payment_evidence_record(person=person, batch=batch, **fact)
