@@ -22,6 +22,7 @@ ROLES: dict[str, list[str]] = {
         "contributions.approve_retirement",
         "transfers.take_transfer_step",
         "contributions.write_via_api",
+        "contributions.decide_correctioncase",
     ],
     "risk officer (稽核)": [
         "risk.review_riskflag",

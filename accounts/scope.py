@@ -227,6 +227,7 @@ TRANSFER_ROWS = RowRule("person", province_fields=("from_province", "to_province
 FLAG_ROWS = RowRule("person")
 SCREENING_ROWS = RowRule("province")
 CHANGE_REQUEST_ROWS = RowRule("person", province_fields=("province",))
+CORRECTION_ROWS = RowRule("person", province_fields=("province",))
 
 
 def rows(principal: Principal | None, queryset: Rows, rule: RowRule) -> Rows:

@@ -10,15 +10,18 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts import scope
 from accounts.models import Agency, ChangeRequest
 from accounts.scope import RowRule
 from accounts.services import access_record
-from contributions import rules
+from contributions import rules, selectors, services
 from contributions.models import (
     ContributionBatch,
     ContributionRecord,
+    CorrectionCase,
     CreditingRate,
     DeemedService,
     Employer,
@@ -446,3 +449,124 @@ class ReconciliationRunAdmin(ScopedAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class CorrectionDecisionForm(forms.Form):
+    decision = forms.CharField(
+        label="Decision, as the person will read it", max_length=1000, widget=forms.Textarea
+    )
+
+
+@admin.register(CorrectionCase)
+class CorrectionCaseAdmin(ScopedAdmin):
+    """Months that persons report as wrong (核对申请), with the month's records as they
+    stand; decided here, and the decision shown to the person."""
+
+    scope_rule = scope.CORRECTION_ROWS
+    list_display = ["created_at", "person", "province", "month", "status"]
+    list_filter = ["status", "province"]
+    list_select_related = ["person", "province"]
+    fields = ["person", "province", "month", "report", "provenance", "status", "decision",
+              "decided_by", "decided_at", "created_at"]  # fmt: skip
+    readonly_fields = fields
+    actions = ["ask_reversal", "ask_back_payment", "refuse"]
+
+    @admin.display(description="the month's records (缴费记录)")
+    def provenance(self, case: CorrectionCase) -> str:
+        entries = [
+            entry
+            for entry in selectors.record_entries(
+                person_id=case.person_id, month=Month.from_date(case.month)
+            )
+            if entry.province == case.province_id
+        ]
+        if not entries:
+            return "nothing is posted for this month here"
+        return format_html_join(
+            mark_safe("<br>"),
+            "{} · {} · base {} · pooling {} · account {} · {} · posted {} · batch {} · {}",
+            ((e.employer or "flexible", e.kind, e.base, e.pooling_part, e.account_part,
+              "temporary account" if e.is_temporary_account else "normal",
+              e.posted_at.date(), e.batch or "—", "standing" if e.stands else "reversed/reversal")
+             for e in entries),
+        )  # fmt: skip
+
+    def change_view(self, request, object_id, form_url="", extra_context=None) -> HttpResponse:
+        case = self.get_object(request, object_id)
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if case is not None and response.status_code == 200:
+            access_record(
+                principal=request.user,
+                person_ids=[case.person_id],
+                action="admin_correction_view",
+                path=request.path,
+            )
+        return response
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # reported by the person
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("contributions.decide_correctioncase")
+
+    def _decide(
+        self, request: HttpRequest, queryset: QuerySet, *, action: str, status: str, title: str,
+        intro: str,
+    ) -> HttpResponse | None:  # fmt: skip
+        form = CorrectionDecisionForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return action_confirmation(
+                self, request, queryset, form, action=action, title=title, intro=intro,
+                submit=title,
+            )  # fmt: skip
+        decision = form.cleaned_data["decision"]
+        for case in queryset:
+            if not scope.may_write_province(request.user, case.province_id):
+                self.message_user(request, f"{case}: not your province's case.", messages.ERROR)
+                continue
+            if status == CorrectionCase.Status.REVERSAL:
+                request_changes(
+                    self,
+                    request,
+                    selectors.standing_records(
+                        person_id=case.person_id, province=case.province_id,
+                        month=Month.from_date(case.month),
+                    ),
+                    kind=ChangeRequest.Kind.REVERSAL,
+                    payload={"reason": decision},
+                    summary=lambda record: f"{record}: {decision}",
+                )  # fmt: skip
+            try:
+                services.correction_decide(
+                    case=case, status=status, decision=decision, by=request.user
+                )
+            except LedgerError as error:
+                self.message_user(request, f"{case}: {error.message}", messages.ERROR)
+        return None
+
+    @admin.action(description="Ask for a reversal of the month (申请冲正)", permissions=["decide"])
+    def ask_reversal(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._decide(
+            request, queryset, action="ask_reversal", status=CorrectionCase.Status.REVERSAL,
+            title="Ask for a reversal",
+            intro="The month's standing records are reversed once a second caseworker "
+            "approves (Change requests).",
+        )  # fmt: skip
+
+    @admin.action(description="Ask for a back-payment (通知补缴)", permissions=["decide"])
+    def ask_back_payment(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._decide(
+            request, queryset, action="ask_back_payment",
+            status=CorrectionCase.Status.BACK_PAYMENT, title="Ask for a back-payment",
+            intro="Say who pays the month and by when.",
+        )  # fmt: skip
+
+    @admin.action(description="Refuse, with the reason (不予更正)", permissions=["decide"])
+    def refuse(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._decide(
+            request, queryset, action="refuse", status=CorrectionCase.Status.REFUSED,
+            title="Refuse", intro="The person reads the reason.",
+        )  # fmt: skip

@@ -743,3 +743,47 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return f"statement {self.code} of {self.issued_at:%Y-%m-%d}"
+
+
+class CorrectionCase(models.Model):
+    """A person's report that a month of their record is wrong (核对申请), and the decision
+    of the province's caseworkers on it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open (待核对)"
+        REVERSAL = "reversal", "a reversal is asked for (申请冲正)"
+        BACK_PAYMENT = "back_payment", "a back-payment is asked for (通知补缴)"
+        REFUSED = "refused", "refused, with the reason (不予更正)"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(help_text="First day of the month reported.")
+    report = models.TextField("what the person says is wrong")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    decision = models.TextField(blank=True, help_text="Shown to the person.")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "correction case (核对申请)"
+        verbose_name_plural = "correction cases (核对申请)"
+        ordering = ["-created_at"]
+        permissions = [("decide_correctioncase", "Can decide a correction case (核对处理)")]
+        constraints = [
+            models.CheckConstraint(name="correction_month_is_first_day", condition=Q(month__day=1)),
+            # One open report per person, province and month.
+            models.UniqueConstraint(
+                fields=["person", "province", "month"],
+                condition=Q(status="open"),
+                name="correction_one_open_per_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.person} {self.month:%Y-%m} in {self.province_id}: {self.get_status_display()}"
+        )

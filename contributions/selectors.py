@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 
 from contributions import rules
 from contributions.models import (
@@ -277,6 +277,14 @@ class RecordEntry:
     reversal_of: int | None
     reason: str
     stands: bool  # neither reversed nor a reversal (有效记录)
+
+
+def standing_records(*, person_id: int, province: str, month: Month) -> QuerySet:
+    """The person's records of one month in one province that stand (neither reversed nor
+    a reversal): what a reversal of the month would cancel."""
+    return ContributionRecord.objects.live().filter(
+        person_id=person_id, province_id=province, month=month.first_day()
+    )
 
 
 def record_entries(*, person_id: int, month: Month | None = None) -> list[RecordEntry]:

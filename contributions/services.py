@@ -28,6 +28,7 @@ from contributions.models import (
     ContributionBatch,
     ContributionKind,
     ContributionRecord,
+    CorrectionCase,
     DeemedService,
     Employer,
     Enrolment,
@@ -614,6 +615,55 @@ def enrolment_mark_organisational_transfer(*, enrolment: Enrolment) -> Enrolment
     enrolment.is_organisational_transfer = True
     enrolment.save(update_fields=["is_organisational_transfer", "updated_at"])
     return enrolment
+
+
+# --- Correction cases (核对申请) ---------------------------------------------------------------
+
+
+def correction_report(
+    *, person: InsuredPerson, province: str, month: rules.Month, report: str
+) -> CorrectionCase:
+    """A person reports a month of their record as wrong: the case reaches the caseworkers
+    of that province, with the month's records as they stand."""
+    if not report.strip():
+        raise LedgerError("report_required", "say what is wrong with the month", field="report")
+    if month > rules.Month.from_date(_today()):
+        raise LedgerError("month_in_future", "the month has not come yet", field="month")
+    with transaction.atomic():
+        InsuredPerson.objects.select_for_update().filter(pk=person.pk).first()
+        open_case = CorrectionCase.objects.filter(
+            person=person, province_id=province, month=month.first_day(),
+            status=CorrectionCase.Status.OPEN,
+        )  # fmt: skip
+        if open_case.exists():
+            raise LedgerError(
+                "already_reported", "this month is already being checked", kind="conflict"
+            )
+        return CorrectionCase.objects.create(
+            person=person, province_id=province, month=month.first_day(), report=report.strip()
+        )
+
+
+def correction_decide(
+    *, case: CorrectionCase, status: str, decision: str, by: User
+) -> CorrectionCase:
+    """Decide a correction case; the person reads the decision. A reversal asked for here is
+    taken by the reversal's own maker-checker request, which the caller files."""
+    decided = {CorrectionCase.Status.REVERSAL, CorrectionCase.Status.BACK_PAYMENT,
+               CorrectionCase.Status.REFUSED}  # fmt: skip
+    if status not in decided:
+        raise LedgerError("invalid_decision", f"{status!r} is not a decision", field="status")
+    if not decision.strip():
+        raise LedgerError("reason_required", "say what was decided and why", field="decision")
+    with transaction.atomic():
+        case = CorrectionCase.objects.select_for_update().get(pk=case.pk)
+        if case.status != CorrectionCase.Status.OPEN:
+            raise LedgerError("already_decided", "the case was decided", kind="conflict")
+        case.status, case.decision = status, decision.strip()
+        case.decided_by, case.decided_at = by, timezone.now()
+        case.save(update_fields=["status", "decision", "decided_by", "decided_at"])
+        audit_record(actor=by, action="correction_decide", subject=f"correction:{case.public_id}")
+    return case
 
 
 # Batch posting is in `batches.py`; corrections are below.

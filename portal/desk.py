@@ -16,7 +16,12 @@ from accounts import scope
 from accounts.models import ChangeRequest, User
 from contributions import rules
 from contributions import selectors as contribution_selectors
-from contributions.models import InsuredPerson, ReconciliationResult, ReconciliationRun
+from contributions.models import (
+    CorrectionCase,
+    InsuredPerson,
+    ReconciliationResult,
+    ReconciliationRun,
+)
 from contributions.rules import GapRun, Month
 from risk.models import RiskFlag, ScreeningRun
 from transfers import selectors as transfer_selectors
@@ -37,6 +42,7 @@ class Bar:
 @dataclass(frozen=True)
 class Desk:
     transfers: list[Bar]
+    corrections: list[Bar]
     requests: list[Bar]
     flags: list[Bar]
     run: ScreeningRun | None
@@ -45,7 +51,8 @@ class Desk:
     @property
     def widest(self) -> int:
         """The longest bar of the charts, which the others are drawn against."""
-        return max([bar.count for bar in self.transfers + self.requests + self.flags] or [1])
+        bars = self.transfers + self.corrections + self.requests + self.flags
+        return max([bar.count for bar in bars] or [1])
 
 
 def desk_summary(user: User, *, today: date) -> Desk:
@@ -57,6 +64,13 @@ def desk_summary(user: User, *, today: date) -> Desk:
         transfers.values("status")
         .annotate(count=Count("pk"), overdue=Count("pk", filter=Q(step_deadline__lt=today)))
         .order_by("-overdue", "status")
+    )
+    corrections = (
+        scope.rows(user, CorrectionCase.objects.all(), scope.CORRECTION_ROWS)
+        .filter(status=CorrectionCase.Status.OPEN)
+        .values("province_id")
+        .annotate(count=Count("pk"))
+        .order_by("province_id")
     )
     requests = (
         scope.rows(user, ChangeRequest.objects.all(), scope.CHANGE_REQUEST_ROWS)
@@ -88,6 +102,11 @@ def desk_summary(user: User, *, today: date) -> Desk:
             Bar(statuses[row["status"]], row["count"], row["overdue"],
                 f"transfers/transfer/?waiting=us&status__exact={row['status']}")
             for row in by_step
+        ],
+        corrections=[
+            Bar(row["province_id"], row["count"], link="contributions/correctioncase/"
+                f"?status__exact=open&province__code__exact={row['province_id']}")
+            for row in corrections
         ],
         requests=[
             Bar(kinds[row["kind"]], row["count"],

@@ -106,3 +106,22 @@ class EstimateAssumptionsForm(forms.Form):
     def __init__(self, *args, months: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["retirement"].choices = [(month, month) for month in months]
+
+
+class CorrectionReportForm(forms.Form):
+    """A month of the record the person says is wrong (核对申请)."""
+
+    province = forms.ChoiceField(label=_("Province"))
+    month = forms.RegexField(
+        label=_("Month (YYYY-MM)"),
+        regex=r"^(19|20)\d\d-(0[1-9]|1[0-2])$",
+        max_length=7,
+        error_messages={"invalid": _("Write the month as YYYY-MM, e.g. 2024-05.")},
+    )
+    report = forms.CharField(
+        label=_("What is wrong with this month"), max_length=1000, widget=forms.Textarea
+    )
+
+    def __init__(self, *args, provinces: list[tuple[str, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["province"].choices = provinces

@@ -29,6 +29,7 @@ urlpatterns = [
     path("me/gaps/", views.me_gaps, name="me-gaps"),
     path("me/estimate/", views.me_estimate, name="me-estimate"),
     path("me/transfers/", views.me_transfers, name="me-transfers"),
+    path("me/corrections/", views.me_corrections, name="me-corrections"),
     path("me/statement.pdf", views.me_statement, name="me-statement"),
     path("verify/<str:code>/", views.verify, name="verify"),
     path("me/access-log/", views.me_access_log, name="me-access-log"),

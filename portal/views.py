@@ -28,12 +28,13 @@ from accounts import scope
 from accounts.activation import ActivationError, person_identity
 from accounts.models import AccessLog, OutboxMessage
 from contributions import rules, selectors, services
-from contributions.models import Enrolment, InsuredPerson
+from contributions.models import CorrectionCase, Enrolment, InsuredPerson
 from contributions.rules import Month
 from contributions.services import LedgerError
 from portal.forms import (
     ActivationFinishForm,
     ActivationStartForm,
+    CorrectionReportForm,
     EstimateAssumptionsForm,
     PersonSignInForm,
     TransferApplicationForm,
@@ -375,6 +376,35 @@ def me_transfers(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
         for transfer in transfer_selectors.person_transfers(person_id=person.pk)
     ]
     return render(request, "portal/me/transfers.html", {"form": form, "transfers": transfers})
+
+
+@person_required
+def me_corrections(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
+    """Report a month of the record as wrong (核对申请) to the province's caseworkers, and
+    read their decisions."""
+    provinces = {
+        entry.province: entry.province_name
+        for entry in selectors.record_entries(person_id=person.pk)
+    }
+    form = CorrectionReportForm(
+        request.POST or None,
+        provinces=sorted(provinces.items()),
+        initial={"month": request.GET.get("month", "")[:7]},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.correction_report(
+                person=person,
+                province=form.cleaned_data["province"],
+                month=Month.parse(form.cleaned_data["month"]),
+                report=form.cleaned_data["report"],
+            )
+        except LedgerError as refused:
+            form.add_error(refused.field if refused.field in form.fields else None, refused.message)
+        else:
+            return redirect("me-corrections")
+    cases = CorrectionCase.objects.filter(person=person).select_related("province")
+    return render(request, "portal/me/corrections.html", {"form": form, "cases": cases})
 
 
 # The career picture: 120 px for an index of 3 (three times the average wage, the ceiling).

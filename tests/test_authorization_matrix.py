@@ -446,7 +446,7 @@ def test_an_insured_person_reads_only_their_own_record(nation):
 # added here.
 PERSON_PAGES = [
     "me-home", "me-record", "me-record-csv", "me-gaps", "me-estimate", "me-transfers",
-    "me-statement", "me-access-log", "me-large-text", "me-keep-alive",
+    "me-statement", "me-access-log", "me-large-text", "me-keep-alive", "me-corrections",
 ]  # fmt: skip
 
 
@@ -504,6 +504,7 @@ def test_the_desk_counts_what_the_admin_lists_show(nation, username):
         (desk.flags, "/admin/risk/riskflag/?status__exact=open"),
         (desk.transfers, "/admin/transfers/transfer/?waiting=us"),
         (desk.requests, "/admin/accounts/changerequest/?status__exact=pending"),
+        (desk.corrections, "/admin/contributions/correctioncase/?status__exact=open"),
     ]:
         listed = client.get(path).context["cl"].result_count
         assert sum(bar.count for bar in bars) == listed, (username, path)

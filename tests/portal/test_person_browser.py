@@ -71,6 +71,10 @@ def test_a_person_signs_in_reads_the_grid_opens_a_month_and_changes_the_display(
     wait_for(browser, (By.TAG_NAME, "table"))
     pages_checked.append(("/me/access-log/", _serious_violations(browser)))
 
+    browser.get(f"{live_server.url}/me/corrections/?month=2024-05")
+    wait_for(browser, (By.NAME, "report"))
+    pages_checked.append(("/me/corrections/", _serious_violations(browser)))
+
     browser.get(f"{live_server.url}/me/estimate/")
     wait_for(browser, (By.CSS_SELECTOR, "svg.chart"))
     pages_checked.append(("/me/estimate/", _serious_violations(browser)))
