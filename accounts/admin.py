@@ -163,9 +163,11 @@ class ChangeRequestAdmin(LedgerAdmin):
     """Requests waiting for a second caseworker (双人复核): approve or refuse them here."""
 
     scope_rule = scope.CHANGE_REQUEST_ROWS
-    list_display = ["made_at", "kind", "summary", "status", "made_by", "decided_by", "outcome"]
+    list_display = [
+        "made_at", "kind", "summary", "status", "made_by", "made_by_client", "decided_by", "outcome"
+    ]  # fmt: skip
     list_filter = ["status", "kind"]
-    list_select_related = ["made_by", "decided_by"]
+    list_select_related = ["made_by", "made_by_client", "decided_by"]
     actions = ["approve", "refuse"]
 
     @admin.action(description="Approve the selected requests (复核通过)")

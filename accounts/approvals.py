@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from accounts import scope
+from accounts.authentication import ProvincialSystem
 from accounts.models import ChangeRequest, User
 from accounts.scope import Rows
 from accounts.services import audit_record
@@ -38,21 +39,21 @@ class KindRule:
     model: type[Model]
     permission: str
     rows: Callable[[User], Rows]  # the subjects the user's scope holds
-    run: Callable[[Any, dict[str, Any], User], None]  # the service call, on approval
+    run: Callable[[Any, dict[str, Any], User | None], None]  # the service call, on approval
 
 
-def _reverse(record: ContributionRecord, payload: dict[str, Any], maker: User) -> None:
+def _reverse(record: ContributionRecord, payload: dict[str, Any], maker: User | None) -> None:
     ledger.contribution_reverse(record=record, reason=payload["reason"], posted_by=maker)
 
 
-def _reinstate(item: SuspenseItem, payload: dict[str, Any], maker: User) -> None:
+def _reinstate(item: SuspenseItem, payload: dict[str, Any], maker: User | None) -> None:
     person = InsuredPerson.objects.filter(id_number=item.id_number).first()
     if person is None:
         raise ledger.LedgerError("unknown_person", "no person with this ID number yet")
     ledger.suspense_reinstate(item=item, person=person, posted_by=maker)
 
 
-def _retire(person: InsuredPerson, payload: dict[str, Any], maker: User) -> None:
+def _retire(person: InsuredPerson, payload: dict[str, Any], maker: User | None) -> None:
     ledger.person_retire(
         person=person,
         month=Month.parse(payload["month"]),
@@ -60,7 +61,7 @@ def _retire(person: InsuredPerson, payload: dict[str, Any], maker: User) -> None
     )
 
 
-def _change_rule(rule: RiskRule, payload: dict[str, Any], maker: User) -> None:
+def _change_rule(rule: RiskRule, payload: dict[str, Any], maker: User | None) -> None:
     try:
         risk_services.rule_change(rule=rule, **payload, by=maker)
     except risk_services.ScreeningError as error:
@@ -102,10 +103,19 @@ def _may(user: User, kind: str, pk: Any) -> bool:
 
 
 def change_request(
-    *, kind: str, subject: Model, payload: dict[str, Any], summary: str, by: User
+    *,
+    kind: str,
+    subject: Model,
+    payload: dict[str, Any],
+    summary: str,
+    by: User | ProvincialSystem,
 ) -> ChangeRequest:
-    """Ask for a change; it waits for a checker. One pending request per subject."""
-    if not _may(by, kind, subject.pk):
+    """Ask for a change; it waits for a checker. One pending request per subject. A
+    provincial system asks only for the retirement of a person of its province."""
+    if isinstance(by, ProvincialSystem):
+        if kind != Kind.RETIREMENT or not scope.persons(by).filter(pk=subject.pk).exists():
+            raise ApprovalError("A provincial system asks only for its persons' retirements.")
+    elif not _may(by, kind, subject.pk):
         raise ApprovalError("You may not ask for this change of this record.")
     person = subject if isinstance(subject, InsuredPerson) else getattr(subject, "person", None)
     with transaction.atomic():
@@ -120,7 +130,8 @@ def change_request(
             province_id=getattr(subject, "province_id", None),
             payload=payload,
             summary=summary[:300],
-            made_by=by,
+            made_by=by if isinstance(by, User) else None,
+            made_by_client=by.client if isinstance(by, ProvincialSystem) else None,
         )
         audit_record(
             actor=by,

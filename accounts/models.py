@@ -270,7 +270,17 @@ class ChangeRequest(models.Model):
     )
     payload = models.JSONField(default=dict, help_text="What the maker asked for.")
     summary = models.CharField(max_length=300)
-    made_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    made_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    made_by_client = models.ForeignKey(
+        "ApiClient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="A provincial system that asked (a retirement only).",
+    )
     made_at = models.DateTimeField(auto_now_add=True)
     decided_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -283,6 +293,11 @@ class ChangeRequest(models.Model):
         ordering = ["-made_at"]
         verbose_name = "change request (待复核申请)"
         constraints = [
+            models.CheckConstraint(
+                name="change_made_by_one",
+                condition=Q(made_by__isnull=False, made_by_client__isnull=True)
+                | Q(made_by__isnull=True, made_by_client__isnull=False),
+            ),
             models.CheckConstraint(
                 name="change_checked_by_another",
                 condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("made_by")),

@@ -17,7 +17,7 @@ from accounts import scope
 from accounts.models import Agency, ChangeRequest
 from accounts.scope import RowRule
 from accounts.services import access_record
-from contributions import rules, selectors, services
+from contributions import selectors, services
 from contributions.models import (
     ContributionBatch,
     ContributionRecord,
@@ -44,7 +44,7 @@ from portal.admin import (
     action_confirmation,
     request_changes,
 )
-from portal.desk import PersonSummary, person_summary
+from portal.desk import RetirementFacts, person_summary, retirement_facts
 from transfers import services as transfer_services
 
 
@@ -121,7 +121,7 @@ class InsuredPersonAdmin(ScopedAdmin):
                 queryset,
                 form,
                 [
-                    retirement_facts(person, person_summary(person, request.user, today=today))
+                    _retirement_line(person, retirement_facts(person, request.user, today=today))
                     for person in queryset
                 ],
                 action="approve_retirement",
@@ -269,19 +269,12 @@ class EnrolmentAdmin(ScopedAdmin):
         return False
 
 
-def retirement_facts(person: InsuredPerson, summary: PersonSummary) -> str:
-    """What the maker and the checker read before a retirement: the window, the months
-    against the minimum (RK-19), the months still payable, and where the claim is made."""
-    window = rules.flexible_window(
-        birth_month=Month.from_date(person.birth_date),
-        category=rules.RetirementCategory(person.retirement_category),
-    )
-    missed = sum(run.months for run in summary.payable_gaps)
-    claim = summary.claim
+def _retirement_line(person: InsuredPerson, facts: RetirementFacts) -> str:
+    claim = facts.claim
     return (
-        f"{person}: may retire from {window[0]} to {window[1]}; "
-        f"{summary.record.contribution_months} of {summary.minimum_months} months; "
-        f"{missed} missed month(s) can still be paid; claim place "
+        f"{person}: may retire from {facts.earliest} to {facts.latest}; "
+        f"{facts.contribution_months} of {facts.minimum_months} months; "
+        f"{facts.missed_months} missed month(s) can still be paid; claim place "
         + (f"{claim.province} ({claim.rule}: {claim.explanation})" if claim else "none yet")
     )
 

@@ -171,3 +171,33 @@ def person_summary(person: InsuredPerson, user: User, *, today: date) -> PersonS
             .order_by("-made_at")
         ),
     )
+
+
+@dataclass(frozen=True)
+class RetirementFacts:
+    """What a maker and a checker read before a retirement: the flexible window, the
+    months against the minimum (RK-19), the missed months still payable, the claim place."""
+
+    earliest: Month
+    latest: Month
+    contribution_months: int
+    minimum_months: int
+    missed_months: int
+    claim: ClaimPlace | None
+
+
+def retirement_facts(person: InsuredPerson, user: User, *, today: date) -> RetirementFacts:
+    """The facts of a retirement of the person, from their national record."""
+    summary = person_summary(person, user, today=today)
+    earliest, latest = rules.flexible_window(
+        birth_month=Month.from_date(person.birth_date),
+        category=rules.RetirementCategory(person.retirement_category),
+    )
+    return RetirementFacts(
+        earliest=earliest,
+        latest=latest,
+        contribution_months=summary.record.contribution_months,
+        minimum_months=summary.minimum_months,
+        missed_months=sum(run.months for run in summary.payable_gaps),
+        claim=summary.claim,
+    )

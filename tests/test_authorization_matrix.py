@@ -289,6 +289,7 @@ API_ROUTES = {
     "api-my-record": "self",
     "api-person-death": "person-fact",
     "api-person-deemed-service": "person-fact",
+    "api-person-retirement": "person",
     "api-enrolment-organisational-transfer": "enrolment-write",
     "api-benefit-payments": "fact",
     "api-certifications": "fact",

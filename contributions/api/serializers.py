@@ -291,3 +291,45 @@ class BackPaymentEvidenceOutput(serializers.Serializer):
     kind = serializers.CharField()
     document_date = serializers.DateField()
     reference = serializers.CharField()
+
+
+# --- Retirement as a case -------------------------------------------------------------------
+
+
+class RetirementInput(serializers.Serializer):
+    month = MonthField(help_text="The first month of the pension.")
+    special_route = TrueFalseField(
+        required=False,
+        default=False,
+        help_text="An approved special-type or disability route (特殊工种/病退).",
+    )
+
+
+class ClaimPlaceOutput(serializers.Serializer):
+    province = serializers.CharField()
+    rule = serializers.CharField(help_text="R1 to R4 of §4.1.")
+    explanation = serializers.CharField()
+
+
+class RetirementRequestOutput(serializers.Serializer):
+    status = serializers.CharField()
+    asked = serializers.JSONField(source="payload")
+    made_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField(help_text="The checker's note.")
+    outcome = serializers.CharField(help_text="What the service said on approval.")
+
+
+class RetirementCaseOutput(serializers.Serializer):
+    id_number = serializers.CharField(source="person.id_number")
+    status = serializers.CharField(source="person.status")
+    retired_on = serializers.DateField(source="person.retired_on", allow_null=True)
+    earliest = MonthField(source="facts.earliest")
+    latest = MonthField(source="facts.latest")
+    contribution_months = serializers.IntegerField(source="facts.contribution_months")
+    minimum_months = serializers.IntegerField(source="facts.minimum_months")
+    missed_months = serializers.IntegerField(
+        source="facts.missed_months", help_text="Months missed that can still be paid."
+    )
+    claim_place = ClaimPlaceOutput(source="facts.claim", allow_null=True)
+    request = RetirementRequestOutput(allow_null=True)

@@ -19,6 +19,11 @@ urlpatterns = [
         views.DeemedServiceView.as_view(),
         name="api-person-deemed-service",
     ),
+    path(
+        "persons/<str:id_number>/retirement/",
+        views.RetirementView.as_view(),
+        name="api-person-retirement",
+    ),
     path("me/record/", views.MyRecordView.as_view(), name="api-my-record"),
     path("employers/", views.EmployerListView.as_view(), name="api-employers"),
     path("enrolments/", views.EnrolmentListView.as_view(), name="api-enrolments"),

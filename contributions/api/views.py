@@ -18,7 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import scope
-from accounts.models import Agency
+from accounts.approvals import ApprovalError, change_request
+from accounts.models import Agency, ChangeRequest
 from contributions import batches, selectors, services
 from contributions.api import bulk, serializers
 from contributions.api.filters import ContributionFilter, EnrolmentFilter, PersonFilter
@@ -49,6 +50,7 @@ from portal.api import (
     refused,
     write_province,
 )
+from portal.desk import retirement_facts
 from portal.fields import ID_NUMBER_PATTERN
 from portal.parsers import parse_json, read_json_body
 
@@ -639,3 +641,59 @@ class BackPaymentEvidenceView(PersonFactView):
             raise refused("batch", "unknown_batch", "No batch of your province has this id.")
         write_province(request, batch.province_id)
         return services.back_payment_evidence_record(person=person, batch=batch, **fact)
+
+
+# --- Retirement as a case -------------------------------------------------------------------
+
+
+def _retirement_case(request: Request, person: InsuredPerson) -> dict:
+    return {
+        "person": person,
+        "facts": retirement_facts(person, request.user, today=timezone.localdate()),
+        "request": ChangeRequest.objects.filter(
+            kind=ChangeRequest.Kind.RETIREMENT, person=person
+        ).first(),
+    }
+
+
+class RetirementView(APIView):
+    """A person's retirement as a case: the facts the checker reads (window, months against
+    the minimum, missed months, claim place), the request and its decision. A province asks
+    for it here; a second person, a caseworker, decides in the admin."""
+
+    permission_classes = [IsProvinceOrCaseworker]
+
+    @extend_schema(parameters=[ID_NUMBER_PARAMETER], responses=serializers.RetirementCaseOutput)
+    def get(self, request: Request, id_number: str) -> Response:
+        person = _person_in_scope(request, id_number)
+        record_read(request, [person.pk], "api_retirement")
+        return Response(serializers.RetirementCaseOutput(_retirement_case(request, person)).data)
+
+    @extend_schema(
+        parameters=[ID_NUMBER_PARAMETER],
+        request=serializers.RetirementInput,
+        responses={202: serializers.RetirementCaseOutput},
+    )
+    def post(self, request: Request, id_number: str) -> Response:
+        person = _person_in_scope(request, id_number)
+        data = serializers.RetirementInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        month, special = data.validated_data["month"], data.validated_data["special_route"]
+        try:
+            change_request(
+                kind=ChangeRequest.Kind.RETIREMENT,
+                subject=person,
+                payload={"month": str(month), "special_route": special},
+                summary=f"{person}: pension from {month}" + (" (special route)" if special else ""),
+                by=request.user,
+            )
+        except ApprovalError as refusal:
+            return Response(
+                problem(status=409, title=str(refusal), code="approval_refused"),
+                status=status.HTTP_409_CONFLICT,
+                content_type="application/problem+json",
+            )
+        case = _retirement_case(request, person)
+        return Response(
+            serializers.RetirementCaseOutput(case).data, status=status.HTTP_202_ACCEPTED
+        )
