@@ -14,6 +14,7 @@ def paid_months(
     *,
     base: str = "8000",
     scheme: str = "flexible",
+    temporary: bool = False,
 ) -> list[ContributionRecord]:
     """`count` months of contributions (flexible unless told) from `start`, written straight
     into the ledger (12 % pooling, 8 % personal account), as an import or a faulty system
@@ -24,6 +25,7 @@ def paid_months(
             person=person,
             province_id=province,
             scheme=scheme,
+            is_temporary_account=temporary,
             month=(start + i).first_day(),
             base=amount,
             pooling_part=round_fen(amount * Decimal("0.12")),

@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from contributions.models import (
     ContributionKind,
     ContributionRecord,
+    DeemedService,
     Enrolment,
     InsuredPerson,
     ProvincePolicy,
@@ -214,17 +215,29 @@ def claim_place_at(
     *, person: InsuredPerson, as_of: date, months_to_come: int = 0
 ) -> rules.ClaimPlace | None:
     """Where the person would claim the pension (benefit-claim place, §4): the stints paid
-    up to `as_of`, in order, plus `months_to_come` in the province insured in now. None
-    before anything is paid."""
+    up to `as_of` in order (temporary-account months as such), the deemed service before
+    them where it ended, plus `months_to_come` in the province insured in now. None before
+    anything is counted."""
+    # (when, province, kind, months): deemed service counts where and when it ended.
+    stints: list[tuple[Month, str, rules.SegmentKind, int]] = [
+        (Month.from_date(deemed.until_month), deemed.province_id, "deemed", deemed.months)
+        for deemed in DeemedService.objects.filter(person=person)
+    ]
+    stints += [
+        (paid.month, paid.province, "temporary" if paid.is_temporary_account else "normal", 1)
+        for paid in person_record(person_id=person.pk, as_of=as_of).months
+    ]
     segments: list[rules.Segment] = []
-    for paid in person_record(person_id=person.pk, as_of=as_of).months:
-        if segments and segments[-1].province == paid.province:
-            segments[-1] = rules.Segment(paid.province, segments[-1].months + 1)
+    for _, province, kind, months in sorted(stints, key=lambda stint: stint[0]):
+        last = segments[-1] if segments else None
+        if last is not None and (last.province, last.kind) == (province, kind):
+            segments[-1] = rules.Segment(province, last.months + months, kind)
         else:
-            segments.append(rules.Segment(paid.province, 1))
+            segments.append(rules.Segment(province, months, kind))
     active = Enrolment.objects.filter(person=person, status=Enrolment.Status.ACTIVE).first()
     if active is not None and months_to_come:
-        segments.append(rules.Segment(active.province_id, months_to_come))
+        kind = "temporary" if active.is_temporary_account else "normal"
+        segments.append(rules.Segment(active.province_id, months_to_come, kind))
     if not segments:
         return None
     return rules.claim_place(hukou_province=person.hukou_province_id, segments=segments)
