@@ -17,6 +17,7 @@ from contributions.models import (
     InsuredPerson,
     JournalLine,
     PersonalAccountEntry,
+    ProvincePolicy,
 )
 from contributions.reconciliation import ledger_reconcile
 from contributions.rules import Month
@@ -549,3 +550,27 @@ def test_any_order_of_steps_conserves_money_and_refuses_each_step_out_of_order(
         on_its_way = account_on_its_way + (transfer.pooling_amount if sent else Decimal(0))
         assert _clearing() == -on_its_way
         transaction.set_rollback(True)
+
+
+# The §3.8 amount vectors through the ledger: (months, base, kind, Henan's employer rate).
+AMOUNT_VECTORS = {
+    "TR-02": (3, "4800", "employee", None, "1728.00"),
+    "TR-03": (24, "6000", "temporary", "0.16", "23040.00"),
+    "TR-04": (24, "6000", "temporary", "0.10", "17280.00"),
+    "TR-05": (24, "4800", "flexible", None, "13824.00"),
+}
+
+
+@pytest.mark.parametrize("vector", sorted(AMOUNT_VECTORS))
+def test_the_transfer_amount_vectors_through_the_services(li, vector):
+    months, base, kind, rate, pooling = AMOUNT_VECTORS[vector]
+    if rate is not None:
+        policies = ProvincePolicy.objects.filter(province_id=HENAN, year__in=[2024, 2025])
+        assert policies.update(employer_rate=Decimal(rate)) == 2
+    scheme = "flexible" if kind == "flexible" else "employee"
+    paid_months(
+        li, HENAN, Month(2024, 1), months, base=base, scheme=scheme, temporary=kind == "temporary"
+    )
+    transfer = _through_send(li)
+    assert transfer.pooling_amount == Decimal(pooling)
+    assert len(transfer.sheet["months"]) == months
