@@ -14,7 +14,7 @@ derived from the months, never from the clock, and public ids from the seed.
 """
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -42,6 +42,9 @@ from synthetic.nation import (
     span_segments,
     synthetic_policies,
 )
+
+# progress(what, done, total)
+Progress = Callable[[str, int, int], None]
 
 PERSONS_PER_CHUNK = 2000
 LINES_PER_WRITE = 50_000
@@ -89,9 +92,16 @@ class Generated:
 
 
 def nation_generate(
-    *, persons: int, seed: int, as_of: Month | None, if_empty: bool, anomalies: Path | None
+    *,
+    persons: int,
+    seed: int,
+    as_of: Month | None,
+    if_empty: bool,
+    anomalies: Path | None,
+    progress: Progress | None = None,
 ) -> Generated:
-    """Write a nation into an empty ledger, in one transaction (see the module docstring)."""
+    """Write a nation into an empty ledger, in one transaction (see the module docstring);
+    `progress(what, done, total)` hears of each chunk of persons and year of interest."""
     if settings.ENVIRONMENT == "production":
         raise GenerationRefused(
             "generate_nation writes synthetic people and is refused in production."
@@ -111,7 +121,9 @@ def nation_generate(
                 f"The ledger already has {existing} insured persons; generate_nation only "
                 "fills an empty ledger."
             )
-        counts = _NationWriter(persons=persons, seed=seed, as_of=as_of).write()
+        counts = _NationWriter(persons=persons, seed=seed, as_of=as_of).write(
+            progress or (lambda what, done, total: None)
+        )
         planted = plant(path=anomalies, as_of=as_of) if anomalies else None
     return Generated(counts=counts, planted=planted)
 
@@ -122,6 +134,7 @@ class _NationWriter:
     cursor: Cursor[Any]  # the psycopg cursor under Django's, for COPY; set by write()
 
     def __init__(self, *, persons: int, seed: int, as_of: Month) -> None:
+        self.total_persons = persons
         self.seed = seed
         self.as_of = as_of
         self.stamp = datetime(as_of.year, as_of.month, 1, tzinfo=CHINA_TIME)
@@ -142,7 +155,7 @@ class _NationWriter:
             index: f"{day}\t{day}\t{day} 00:00:00+08\n" for index, day in self.days.items()
         }
 
-    def write(self) -> dict[str, int]:
+    def write(self, progress: Progress) -> dict[str, int]:
         counts = {
             "persons": 0,
             "employers": 0,
@@ -163,16 +176,18 @@ class _NationWriter:
                 counts["enrolments"] += self._write_enrolments(chunk, person_ids)
                 counts["deemed_service"] += self._write_deemed_service(chunk, person_ids)
                 counts["contributions"] += self._write_contributions(chunk, person_ids, batches)
+                progress("persons written", counts["persons"], self.total_persons)
             self._post_journal(batches)
-        counts["interest_years"] = self._post_interest()
+        counts["interest_years"] = self._post_interest(progress)
         return counts
 
-    def _post_interest(self) -> int:
+    def _post_interest(self, progress: Progress) -> int:
         """Every past year's interest, year by year through the ledger's interest service, as
         year-end runs would have posted it (so a later true-up works as in production)."""
         years = range(LEDGER_START.year, self.as_of.year)
-        for year in years:
+        for done, year in enumerate(years, start=1):
             interest_post_year(year=year)
+            progress("years of interest posted", done, len(years))
         return len(years)
 
     def _check_references_per_statement(self) -> None:

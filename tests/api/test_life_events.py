@@ -49,8 +49,9 @@ def _lump_back_payment(client, id_number: str) -> str:
 
 
 def _screen(*args: str) -> dict:
-    out = io.StringIO()
-    call_command("screen", "--wait", "--timeout=300", *args, stdout=out)
+    out, progress = io.StringIO(), io.StringIO()
+    call_command("screen", "--wait", "--timeout=300", *args, stdout=out, stderr=progress)
+    assert "(100 %)" in progress.getvalue().splitlines()[-1]  # the slices, to the last
     return json.loads(out.getvalue())
 
 

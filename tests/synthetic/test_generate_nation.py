@@ -46,10 +46,15 @@ PERSONS = 300
 SEED = 5
 
 
-def _generate(*, seed: int = SEED, persons: int = PERSONS) -> str:
+def _generate(*, seed: int = SEED, persons: int = PERSONS, stderr=None) -> str:
     out = io.StringIO()
     call_command(
-        "generate_nation", f"--persons={persons}", f"--seed={seed}", f"--as-of={AS_OF}", stdout=out
+        "generate_nation",
+        f"--persons={persons}",
+        f"--seed={seed}",
+        f"--as-of={AS_OF}",
+        stdout=out,
+        stderr=stderr or io.StringIO(),
     )
     return out.getvalue()
 
@@ -96,7 +101,11 @@ def test_known_policy_years_are_never_replaced():
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_small_nation_commits_with_one_balanced_entry_per_province():
-    output = _generate()
+    progress = io.StringIO()
+    output = _generate(stderr=progress)
+    # Progress goes to the error stream, a line at each tenth in a log.
+    assert f"persons written: {PERSONS:,} of {PERSONS:,} (100 %)" in progress.getvalue()
+    assert "years of interest posted" in progress.getvalue()
 
     assert f"Generated {PERSONS} persons" in output
     assert InsuredPerson.objects.count() == PERSONS

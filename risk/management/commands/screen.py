@@ -5,6 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from portal.progress import TerminalProgress
 from risk.models import ScreeningRun
 from risk.services import ScreeningError, screening_start
 
@@ -34,11 +35,14 @@ class Command(BaseCommand):
             return
         deadline = time.monotonic() + options["timeout"]
         finished = (ScreeningRun.Status.COMPLETED, ScreeningRun.Status.FAILED)
+        progress = TerminalProgress(self.stderr)
         while run.status not in finished:
+            progress("slices screened", run.slices_done, run.slices_total)
             if time.monotonic() > deadline:
                 raise CommandError(f"run {run.public_id} still {run.status} after the timeout")
             time.sleep(0.5)
             run.refresh_from_db()
+        progress("slices screened", run.slices_done, run.slices_total)
         seconds = (run.finished_at - (run.started_at or run.created_at)).total_seconds()
         self.stdout.write(
             json.dumps(

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from contributions.rules import Month
+from portal.progress import TerminalProgress
 from synthetic.writer import GenerationRefused, nation_generate
 
 
@@ -56,6 +57,7 @@ class Command(BaseCommand):
                 as_of=as_of,
                 if_empty=options["if_empty"],
                 anomalies=options["anomalies"],
+                progress=TerminalProgress(self.stderr),
             )
         except GenerationRefused as refused:
             raise CommandError(str(refused)) from None
