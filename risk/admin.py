@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts import scope
 from accounts.approvals import ApprovalError, change_request
@@ -17,6 +18,7 @@ from portal.admin import ScopedAdmin, action_confirmation
 from risk import services
 from risk.models import RiskFlag, RiskRule, ScreeningRun
 from risk.services import ScreeningError
+from transfers.models import Transfer
 
 
 class RiskRuleForm(forms.ModelForm):
@@ -161,17 +163,16 @@ class ReviewForm(forms.Form):
 @admin.register(RiskFlag)
 class RiskFlagAdmin(ScopedAdmin):
     scope_rule = scope.FLAG_ROWS
-    list_display = ["created_at", "rule", "province", "subject", "period", "status", "assigned_to"]
+    list_display = ["created_at", "rule", "province", "about", "period", "status", "assigned_to"]
     list_filter = ["status", "rule", "province"]
-    list_select_related = ["rule", "province", "assigned_to"]
+    list_select_related = ["rule", "province", "assigned_to", "person"]
     search_fields = ["subject", "=person__id_number"]
     readonly_fields = [
         "rule",
         "rule_version",
         "parameters",
-        "person",
+        "about",
         "province",
-        "subject",
         "period",
         "evidence",
         "status",
@@ -182,6 +183,24 @@ class RiskFlagAdmin(ScopedAdmin):
     ]
     fields = [*readonly_fields, "assigned_to"]
     actions = ["assign_to_me", "confirm", "dismiss", "resolve", "export_csv"]
+
+    @admin.display(description="about (对象)", ordering="subject")
+    def about(self, flag: RiskFlag) -> str:
+        """The flag's subject as a caseworker knows it: a person by masked ID number and
+        name, a transfer or a province, linked; never a bare internal id."""
+        kind, _, key = flag.subject.partition(":")
+        if flag.person_id is not None and kind == "person":
+            person = flag.person
+            url = reverse("admin:contributions_insuredperson_change", args=[person.pk])
+            return format_html('<a href="{}">{} {}</a>', url, person.masked_id_number, person.name)
+        if kind == "transfer":
+            transfer = Transfer.objects.filter(public_id=key).first()
+            if transfer is not None:
+                url = reverse("admin:transfers_transfer_change", args=[transfer.pk])
+                return format_html('<a href="{}">transfer {}</a>', url, transfer)
+        if kind == "province":
+            return f"province {key}"
+        return flag.subject
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -194,7 +194,11 @@ class RiskFlag(models.Model):
         permissions = [("review_riskflag", "Can review a risk flag (疑点核查)")]
 
     def __str__(self) -> str:
-        return f"{self.rule_id} {self.subject} {self.period}"
+        # A person by the masked ID number, never by the internal id.
+        about = self.subject
+        if self.person_id is not None and self.subject.startswith("person:"):
+            about = self.person.masked_id_number
+        return f"{self.rule_id} {about} {self.period}"
 
 
 class BenefitPayment(models.Model):

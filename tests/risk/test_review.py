@@ -179,3 +179,26 @@ def test_a_provincial_caseworker_cannot_change_a_national_rule(client, caseworke
     )
     assert response.status_code == 403
     assert not ChangeRequest.objects.exists()
+
+
+def test_a_flag_names_its_person_by_masked_id_and_name_never_by_internal_id(client):
+    from django.core.management import call_command
+
+    from accounts.models import User
+    from contributions import services as ledger
+    from risk import services as risk_services
+    from risk.models import RiskRule
+    from risk.registry import Hit
+
+    call_command("seed_demo")
+    person, _ = ledger.person_upsert(
+        id_number="110101199003071233", name="李强", hukou_province="31"
+    )
+    risk_services.flags_file(
+        rule=RiskRule.objects.get(code="RK-02"),
+        hits=[Hit.of_person(person.pk, province="31", period="2025", evidence={})],
+    )
+    client.force_login(User.objects.get(username="shanghai"))
+    page = client.get("/admin/risk/riskflag/").content.decode()
+    assert "110101********1233 李强" in page
+    assert f"person:{person.pk}" not in page
