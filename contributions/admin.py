@@ -108,7 +108,29 @@ class InsuredPersonAdmin(ScopedAdmin):
     # Facts of the ledger: registered by the provinces, changed only by the actions.
     readonly_fields = fields
     inlines = [EnrolmentInline, DeemedServiceInline]
-    actions = ["approve_retirement"]
+    actions = ["approve_retirement", "record_death"]
+
+    @admin.action(description="Record a death (死亡登记)", permissions=["record_death"])
+    def record_death(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        form = DeathForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            return action_confirmation(
+                self, request, queryset, form, action="record_death", title="Record a death",
+                intro="The relationship stops and the open enrolments close at the death "
+                "month; pensions paid for later months are flagged by RK-05.",
+                submit="Record",
+            )  # fmt: skip
+        for person in queryset:
+            try:
+                services.person_death(
+                    person=person, died_on=form.cleaned_data["died_on"], by=request.user
+                )
+            except LedgerError as error:
+                self.message_user(request, f"{person}: {error.message}", messages.ERROR)
+        return None
+
+    def has_record_death_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("contributions.write_via_api")
 
     @admin.action(description="Approve retirement (退休审批)", permissions=["approve_retirement"])
     def approve_retirement(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -258,6 +280,21 @@ class EnrolmentAdmin(ScopedAdmin):
     list_filter = ["status", "scheme", "is_temporary_account", "province"]
     list_select_related = ["person", "province", "employer"]
     search_fields = ["=person__id_number"]
+    actions = ["mark_organisational_transfer"]
+
+    @admin.action(
+        description="Mark as an approved organisational transfer (组织调动)",
+        permissions=["mark"],
+    )
+    def mark_organisational_transfer(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for enrolment in queryset:
+            if scope.may_write_province(request.user, enrolment.province_id):
+                services.enrolment_mark_organisational_transfer(enrolment=enrolment)
+            else:
+                self.message_user(request, f"{enrolment}: not your province's.", messages.ERROR)
+
+    def has_mark_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("contributions.write_via_api")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -277,6 +314,10 @@ def _retirement_line(person: InsuredPerson, facts: RetirementFacts) -> str:
         f"{facts.missed_months} missed month(s) can still be paid; claim place "
         + (f"{claim.province} ({claim.rule}: {claim.explanation})" if claim else "none yet")
     )
+
+
+class DeathForm(forms.Form):
+    died_on = forms.DateField(label="Day of death (死亡日期)", help_text="YYYY-MM-DD")
 
 
 class RetirementForm(forms.Form):

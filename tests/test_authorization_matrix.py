@@ -27,6 +27,7 @@ from contributions.batches import ContributionRow
 from contributions.models import (
     ContributionRecord,
     Employer,
+    Enrolment,
     InsuredPerson,
     JournalEntry,
     ProvincePolicy,
@@ -262,6 +263,12 @@ def test_no_admin_action_touches_the_other_side(nation, username):
                     "reason": "x",
                     "note": "x",
                     "month": "2027-01",
+                    # Valid input for every form, so that only the scope can refuse.
+                    "decision": "x",
+                    "on": "2025-06-03",
+                    "died_on": "2025-06-02",
+                    "pooling_received": "1.00",
+                    "to_agency": AGENCIES[PERSONAS[username]],
                 },
             )
     assert _state() == before, username
@@ -276,6 +283,9 @@ def _state() -> tuple:
         sorted(RiskFlag.objects.values_list("pk", "status", "assigned_to_id")),
         ContributionRecord.objects.count(),
         ScreeningRun.objects.count(),
+        InsuredPerson.objects.filter(status="deceased").count(),
+        sorted(Employer.objects.values_list("pk", "province_id", "agency_id")),
+        sorted(Enrolment.objects.values_list("pk", "status", "is_organisational_transfer")),
     )
 
 

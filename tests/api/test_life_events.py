@@ -181,3 +181,24 @@ def test_back_payment_evidence_must_prove_the_payment(shanghai):
     assert after_payment.json()["code"] == "evidence_insufficient"
     assert send("legal_document", paid_on - timedelta(days=1)).status_code == 201
     assert send("legal_document", date(2019, 1, 1)).json()["code"] == "already_recorded"
+
+
+@pytest.mark.django_db
+def test_a_caseworker_records_a_death_and_marks_an_organisational_transfer_in_the_admin(li, client):
+    from accounts.models import User
+
+    call_command("seed_demo")
+    client.force_login(User.objects.get(username="shanghai"))
+    enrolment = Enrolment.objects.get(person=li)
+    client.post(
+        "/admin/contributions/enrolment/",
+        {"action": "mark_organisational_transfer", "_selected_action": [enrolment.pk]},
+    )
+    assert Enrolment.objects.get(pk=enrolment.pk).is_organisational_transfer
+    client.post(
+        "/admin/contributions/insuredperson/",
+        {"action": "record_death", "_selected_action": [li.pk], "apply": "1",
+         "died_on": "2025-03-02"},
+    )  # fmt: skip
+    li.refresh_from_db()
+    assert (li.status, li.died_on) == ("deceased", date(2025, 3, 2))
