@@ -143,7 +143,7 @@ class InsuredPersonAdmin(ScopedAdmin):
                 queryset,
                 form,
                 [
-                    _retirement_line(person, retirement_facts(person, request.user, today=today))
+                    _retirement_line(person, retirement_facts(person, today=today))
                     for person in queryset
                 ],
                 action="approve_retirement",

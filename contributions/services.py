@@ -326,8 +326,9 @@ def enrolments_open_together(
 ) -> list[Enrolment]:
     """Open one relationship for each person, alike but for the person (an employer's staff
     moving together), with `enrolment_open`'s in-process rules read for all of them in two
-    queries: RK-01 and RK-17. The caller holds the persons' row locks."""
-    ids = [person.pk for person in persons]
+    queries: RK-01 and RK-17. Takes the persons' row locks, in order."""
+    ids = sorted(person.pk for person in persons)
+    list(InsuredPerson.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     other_active: dict[int, set[str]] = {}
     for person_id, other in (
         Enrolment.objects.filter(person_id__in=ids, status=Enrolment.Status.ACTIVE)

@@ -128,6 +128,7 @@ class PersonSummary:
     """The national record of one person as a caseworker sees it on the person's page."""
 
     record: contribution_selectors.PersonRecord
+    contribution_months: int
     minimum_months: int
     balance: Decimal
     payable_gaps: list[GapRun]
@@ -137,23 +138,36 @@ class PersonSummary:
     requests: list[ChangeRequest]
 
 
-def person_summary(person: InsuredPerson, user: User, *, today: date) -> PersonSummary:
-    """Months by province, balance, gaps still payable, claim place, and the person's open
-    flags, transfers and requests waiting for a checker that the user may see."""
+def _minimum_months(person: InsuredPerson) -> int:
+    """The contribution months needed for a pension in the person's statutory year (§6.3)."""
     statutory = rules.statutory_retirement(
         birth_month=Month.from_date(person.birth_date),
         category=rules.RetirementCategory(person.retirement_category),
     )
+    return rules.minimum_contribution_months(statutory.month.year)
+
+
+def _payable_gaps(person: InsuredPerson, today: date) -> list[GapRun]:
+    runs = contribution_selectors.record_gaps(person_id=person.pk, as_of=today)
+    return [run for run in runs if run.kind.payable]
+
+
+def _contribution_months(person: InsuredPerson, today: date) -> int:
+    # Paid and deemed months counted once, as RK-19 counts them.
+    next_month = Month.from_date(today) + 1
+    return contribution_selectors.contribution_months(person_id=person.pk, before=next_month)
+
+
+def person_summary(person: InsuredPerson, user: User, *, today: date) -> PersonSummary:
+    """Months by province, balance, gaps still payable, claim place, and the person's open
+    flags, transfers and requests waiting for a checker that the user may see."""
     mine = {"person_id": person.pk}
     return PersonSummary(
         record=contribution_selectors.person_record(person_id=person.pk, as_of=today),
-        minimum_months=rules.minimum_contribution_months(statutory.month.year),
+        contribution_months=_contribution_months(person, today),
+        minimum_months=_minimum_months(person),
         balance=contribution_selectors.account_balance_to_date(person_id=person.pk, as_of=today),
-        payable_gaps=[
-            run
-            for run in contribution_selectors.record_gaps(person_id=person.pk, as_of=today)
-            if run.kind.payable
-        ],
+        payable_gaps=_payable_gaps(person, today),
         claim=transfer_selectors.claim_place_at(person=person, as_of=today),
         flags=list(
             scope.rows(user, RiskFlag.objects.filter(**mine), scope.FLAG_ROWS)
@@ -186,9 +200,8 @@ class RetirementFacts:
     claim: ClaimPlace | None
 
 
-def retirement_facts(person: InsuredPerson, user: User, *, today: date) -> RetirementFacts:
+def retirement_facts(person: InsuredPerson, *, today: date) -> RetirementFacts:
     """The facts of a retirement of the person, from their national record."""
-    summary = person_summary(person, user, today=today)
     earliest, latest = rules.flexible_window(
         birth_month=Month.from_date(person.birth_date),
         category=rules.RetirementCategory(person.retirement_category),
@@ -196,8 +209,8 @@ def retirement_facts(person: InsuredPerson, user: User, *, today: date) -> Retir
     return RetirementFacts(
         earliest=earliest,
         latest=latest,
-        contribution_months=summary.record.contribution_months,
-        minimum_months=summary.minimum_months,
-        missed_months=sum(run.months for run in summary.payable_gaps),
-        claim=summary.claim,
+        contribution_months=_contribution_months(person, today),
+        minimum_months=_minimum_months(person),
+        missed_months=sum(run.months for run in _payable_gaps(person, today)),
+        claim=transfer_selectors.claim_place_at(person=person, as_of=today),
     )

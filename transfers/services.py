@@ -502,8 +502,7 @@ def employer_move(
                 end_month=Greatest(Value((month - 1).first_day()), F("start_month")),
                 updated_at=timezone.now(),
             )
-            persons = sorted((e.person for e in plan.enrolments), key=lambda p: p.pk)
-            list(InsuredPerson.objects.select_for_update().filter(pk__in=[p.pk for p in persons]))
+            persons = [enrolment.person for enrolment in plan.enrolments]
             enrolments_open_together(
                 persons=persons,
                 province=plan.to_province,

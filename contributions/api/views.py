@@ -649,7 +649,7 @@ class BackPaymentEvidenceView(PersonFactView):
 def _retirement_case(request: Request, person: InsuredPerson) -> dict:
     return {
         "person": person,
-        "facts": retirement_facts(person, request.user, today=timezone.localdate()),
+        "facts": retirement_facts(person, today=timezone.localdate()),
         "request": ChangeRequest.objects.filter(
             kind=ChangeRequest.Kind.RETIREMENT, person=person
         ).first(),
