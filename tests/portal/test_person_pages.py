@@ -177,6 +177,32 @@ def test_a_kept_record_page_carries_the_requests_own_form_token(li_paid):
     assert 'class="large-text"' in client.get("/me/record/").content.decode()
 
 
+def test_a_kept_record_page_costs_no_query(li_paid, django_assert_num_queries):
+    client = _signed_in(li_paid)
+    client.get("/me/record/")  # the principal and the page are kept
+    with django_assert_num_queries(0):
+        assert client.get("/me/record/").status_code == 200
+
+
+def test_a_kept_principal_follows_each_change_of_the_user_and_the_person(li_paid):
+    client = _signed_in(li_paid)
+    assert client.get("/me/").status_code == 200
+    li_paid.name = "李强强"
+    li_paid.save(update_fields=["name"])
+    assert "李强强" in client.get("/me/").content.decode()
+    user = User.objects.get(username=LI)
+    user.set_password("another-long-pension-password")
+    user.save()
+    assert client.get("/me/")["Location"].startswith("/signin/")  # the old session ends
+
+    client = Client()
+    client.post("/signin/", {"username": LI, "password": "another-long-pension-password"})
+    assert client.get("/me/").status_code == 200
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert client.get("/me/")["Location"].startswith("/signin/")
+
+
 def test_the_month_grid_starts_at_the_first_month_and_runs_to_now(li_paid):
     client = _signed_in(li_paid)
     page = client.get("/me/record/").content.decode()
