@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from accounts import scope
 from accounts.approvals import ApprovalError, change_decide
@@ -17,8 +18,16 @@ from accounts.models import (
     User,
 )
 from accounts.scope import RowRule
-from accounts.services import KeyLimitReached, api_key_issue, api_key_revoke, audit_record
+from accounts.services import (
+    KeyLimitReached,
+    access_record,
+    api_key_issue,
+    api_key_revoke,
+    audit_record,
+)
+from contributions.rules import Month
 from portal.admin import LedgerAdmin, ReadOnlyInline, ScopedAdmin, action_confirmation
+from portal.desk import retirement_facts
 
 
 @admin.register(Province)
@@ -171,8 +180,36 @@ class ChangeRequestAdmin(LedgerAdmin):
     actions = ["approve", "refuse"]
 
     @admin.action(description="Approve the selected requests (复核通过)")
-    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        if "apply" not in request.POST:
+            return action_confirmation(
+                self,
+                request,
+                queryset,
+                forms.Form(),
+                [self._facts(request, change) for change in queryset],
+                action="approve",
+                title="Approve change requests",
+                intro="Each request with what the record says about it now.",
+                submit="Approve",
+            )
         self._decide(request, queryset, approve=True, note="")
+        return None
+
+    def _facts(self, request: HttpRequest, change: ChangeRequest) -> str:
+        """A retirement with the facts from the person's national record (the read is
+        logged); any other request by its summary."""
+        if change.kind != ChangeRequest.Kind.RETIREMENT or change.person is None:
+            return change.summary
+        access_record(
+            principal=request.user,
+            person_ids=[change.person_id],
+            action="admin_retirement_check",
+            path=request.path,
+        )
+        month = Month.parse(change.payload["month"])
+        facts = retirement_facts(change.person, today=timezone.localdate(), month=month)
+        return facts.summary(change.person)
 
     @admin.action(description="Refuse the selected requests (驳回)")
     def refuse(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:

@@ -5,6 +5,8 @@ are read-only: changes go through actions that call the services. Opening a pers
 record is recorded in the access log.
 """
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -14,7 +16,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from accounts import scope
-from accounts.models import Agency, ChangeRequest
+from accounts.models import Agency, ChangeRequest, Province
 from accounts.scope import RowRule
 from accounts.services import access_record
 from contributions import selectors, services
@@ -44,7 +46,8 @@ from portal.admin import (
     action_confirmation,
     request_changes,
 )
-from portal.desk import RetirementFacts, person_summary, retirement_facts
+from portal.desk import person_summary, retirement_facts
+from risk.models import BackPaymentEvidence, Certification
 from transfers import services as transfer_services
 
 
@@ -108,28 +111,99 @@ class InsuredPersonAdmin(ScopedAdmin):
     # Facts of the ledger: registered by the provinces, changed only by the actions.
     readonly_fields = fields
     inlines = [EnrolmentInline, DeemedServiceInline]
-    actions = ["approve_retirement", "record_death"]
+    actions = [
+        "approve_retirement",
+        "record_death",
+        "record_benefit_payment",
+        "record_certification",
+        "record_back_payment_evidence",
+        "record_deemed_service",
+    ]
 
-    @admin.action(description="Record a death (死亡登记)", permissions=["record_death"])
+    @admin.action(description="Record a death (死亡登记)", permissions=["record_fact"])
     def record_death(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        form = DeathForm(request.POST if "apply" in request.POST else None)
+        return self._record_fact(
+            request, queryset, DeathForm, "record_death", "Record a death",
+            "The relationship stops and the open enrolments close at the death month; "
+            "pensions paid for later months are flagged by RK-05.",
+            lambda person, fact: services.person_death(person=person, by=request.user, **fact),
+        )  # fmt: skip
+
+    @admin.action(description="Record a pension paid (养老金发放)", permissions=["record_fact"])
+    def record_benefit_payment(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        return self._record_fact(
+            request, queryset, BenefitPaymentForm, "record_benefit_payment",
+            "Record a pension paid",
+            "A monthly pension the province paid, for a month from the retirement on; "
+            "screening reads it (RK-04, RK-05, RK-06).",
+            lambda person, fact: services.benefit_payment_record(person=person, **fact),
+        )  # fmt: skip
+
+    @admin.action(description="Record a certification (领取资格认证)", permissions=["record_fact"])
+    def record_certification(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        return self._record_fact(
+            request, queryset, CertificationForm, "record_certification",
+            "Record an entitlement certification",
+            "A pensioner certified as alive and entitled, until a day (RK-06 reads it).",
+            lambda person, fact: services.certification_record(person=person, **fact),
+        )  # fmt: skip
+
+    @admin.action(
+        description="Record back-payment evidence (补缴依据)", permissions=["record_fact"]
+    )
+    def record_back_payment_evidence(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        return self._record_fact(
+            request, queryset, BackPaymentEvidenceForm, "record_back_payment_evidence",
+            "Record the evidence of a back-payment",
+            "The document behind a lump back-payment: with it the months move in a transfer "
+            "and RK-09 does not flag them. A written undertaking dated after 2016-11-28 "
+            "proves nothing (人社厅函〔2016〕规5号).",
+            lambda person, fact: services.back_payment_evidence_record(person=person, **fact),
+        )  # fmt: skip
+
+    @admin.action(description="Record deemed service (视同缴费)", permissions=["record_fact"])
+    def record_deemed_service(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        return self._record_fact(
+            request, queryset, DeemedServiceForm, "record_deemed_service",
+            "Record deemed contribution service",
+            "Months of service before personal accounts began (1998-01), approved by the "
+            "province, counted as contribution years.",
+            lambda person, fact: services.deemed_service_record(person=person, **fact),
+        )  # fmt: skip
+
+    def _record_fact(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        form_class: type["FactForm"],
+        action: str,
+        title: str,
+        intro: str,
+        record: Callable[[InsuredPerson, dict], object],
+    ) -> HttpResponse | None:
+        """Ask for the fact, then record it for each selected person through its service."""
+        form = form_class(request.POST if "apply" in request.POST else None, user=request.user)
         if not form.is_valid():
             return action_confirmation(
-                self, request, queryset, form, action="record_death", title="Record a death",
-                intro="The relationship stops and the open enrolments close at the death "
-                "month; pensions paid for later months are flagged by RK-05.",
+                self, request, queryset, form, action=action, title=title, intro=intro,
                 submit="Record",
             )  # fmt: skip
         for person in queryset:
             try:
-                services.person_death(
-                    person=person, died_on=form.cleaned_data["died_on"], by=request.user
-                )
+                record(person, dict(form.cleaned_data))
             except LedgerError as error:
                 self.message_user(request, f"{person}: {error.message}", messages.ERROR)
+            else:
+                self.message_user(request, f"{person}: recorded.", messages.SUCCESS)
         return None
 
-    def has_record_death_permission(self, request: HttpRequest) -> bool:
+    def has_record_fact_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("contributions.write_via_api")
 
     @admin.action(description="Approve retirement (退休审批)", permissions=["approve_retirement"])
@@ -142,10 +216,7 @@ class InsuredPersonAdmin(ScopedAdmin):
                 request,
                 queryset,
                 form,
-                [
-                    _retirement_line(person, retirement_facts(person, today=today))
-                    for person in queryset
-                ],
+                [retirement_facts(person, today=today).summary(person) for person in queryset],
                 action="approve_retirement",
                 title="Approve retirement",
                 intro="The pension starts in the month given. A second caseworker approves the "
@@ -306,31 +377,81 @@ class EnrolmentAdmin(ScopedAdmin):
         return False
 
 
-def _retirement_line(person: InsuredPerson, facts: RetirementFacts) -> str:
-    claim = facts.claim
-    return (
-        f"{person}: may retire from {facts.earliest} to {facts.latest}; "
-        f"{facts.contribution_months} of {facts.minimum_months} months; "
-        f"{facts.missed_months} missed month(s) can still be paid; claim place "
-        + (f"{claim.province} ({claim.rule}: {claim.explanation})" if claim else "none yet")
-    )
+class MonthField(forms.CharField):
+    """A month as YYYY-MM."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(max_length=7, **kwargs)
+
+    def clean(self, value) -> Month:
+        try:
+            return Month.parse(super().clean(value))
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
 
 
-class DeathForm(forms.Form):
+class FactForm(forms.Form):
+    """A fact about a person, entered by a caseworker; a province field offers only the
+    provinces the caseworker writes."""
+
+    def __init__(self, *args, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if "province" in self.fields:
+            self.fields["province"].choices = [
+                (province.code, str(province))
+                for province in Province.objects.order_by("code")
+                if scope.may_write_province(user, province.code)
+            ]
+
+
+class DeathForm(FactForm):
     died_on = forms.DateField(label="Day of death (死亡日期)", help_text="YYYY-MM-DD")
 
 
+class BenefitPaymentForm(FactForm):
+    province = forms.ChoiceField(label="Province that paid (发放省)")
+    month = MonthField(label="Month paid for (YYYY-MM)")
+    amount = forms.DecimalField(
+        label="Monthly pension paid (yuan)", max_digits=12, decimal_places=2, min_value=0.01
+    )
+    bank_account = forms.CharField(label="Bank account", max_length=40, required=False)
+
+
+class CertificationForm(FactForm):
+    certified_on = forms.DateField(label="Certified on (认证日期)", help_text="YYYY-MM-DD")
+    valid_until = forms.DateField(label="Valid until", help_text="YYYY-MM-DD")
+    method = forms.ChoiceField(label="Method", choices=Certification.Method.choices)
+
+
+class BackPaymentEvidenceForm(FactForm):
+    batch = forms.UUIDField(label="Batch that posted the back-payment (batch id)")
+    kind = forms.ChoiceField(label="Document", choices=BackPaymentEvidence.Kind.choices)
+    document_date = forms.DateField(label="Dated", help_text="YYYY-MM-DD")
+    reference = forms.CharField(label="Number or title", max_length=100)
+
+    def clean_batch(self) -> ContributionBatch:
+        batch = (
+            scope.province_rows(self.user, ContributionBatch.objects.all())
+            .filter(public_id=self.cleaned_data["batch"])
+            .first()
+        )
+        if batch is None:
+            raise forms.ValidationError("No batch of a province you write has this id.")
+        return batch
+
+
+class DeemedServiceForm(FactForm):
+    province = forms.ChoiceField(label="Province that approved it")
+    months = forms.IntegerField(label="Deemed months", min_value=1, max_value=600)
+    until_month = MonthField(label="Last month of the service (YYYY-MM, before 1998-01)")
+
+
 class RetirementForm(forms.Form):
-    month = forms.CharField(label="Pension from (YYYY-MM)", max_length=7)
+    month = MonthField(label="Pension from (YYYY-MM)")
     special_route = forms.BooleanField(
         label="Approved special-type or disability route (特殊工种/病退)", required=False
     )
-
-    def clean_month(self) -> Month:
-        try:
-            return Month.parse(self.cleaned_data["month"])
-        except ValueError as error:
-            raise forms.ValidationError(str(error)) from None
 
 
 # Reversals are reviewed one by one on the confirmation page, so a page's worth at a time.

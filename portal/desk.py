@@ -190,7 +190,8 @@ def person_summary(person: InsuredPerson, user: User, *, today: date) -> PersonS
 @dataclass(frozen=True)
 class RetirementFacts:
     """What a maker and a checker read before a retirement: the flexible window, the
-    months against the minimum (RK-19), the missed months still payable, the claim place."""
+    months against the minimum (RK-19), the missed months still payable, the claim place,
+    and the pension computed from the record for the month asked (or the statutory one)."""
 
     earliest: Month
     latest: Month
@@ -198,19 +199,57 @@ class RetirementFacts:
     minimum_months: int
     missed_months: int
     claim: ClaimPlace | None
+    pension_from: Month
+    pension: rules.Projection | None
+    unindexed_months: int  # paid, but no average wage of their province-year on file
+
+    def summary(self, person: InsuredPerson) -> str:
+        """The facts in one line, as a confirmation page lists them."""
+        claim = self.claim
+        line = (
+            f"{person}: may retire from {self.earliest} to {self.latest}; "
+            f"{self.contribution_months} of {self.minimum_months} months; "
+            f"{self.missed_months} missed month(s) can still be paid; claim place "
+            + (f"{claim.province} ({claim.rule}: {claim.explanation})" if claim else "none yet")
+        )
+        pension = self.pension
+        if pension is None:
+            return f"{line}; no policy to compute the pension by"
+        estimate = pension.estimate
+        return (
+            f"{line}; pension from {self.pension_from}: {estimate.total} a month (basic "
+            f"{estimate.basic} at average index {pension.average_index} over "
+            f"{pension.contribution_months} months, account {pension.account_balance} / "
+            f"{estimate.divisor} = {estimate.account}, transitional {estimate.transitional})"
+            + (
+                f"; {self.unindexed_months} month(s) paid have no average wage on file and "
+                "are not counted"
+                if self.unindexed_months
+                else ""
+            )
+        )
 
 
-def retirement_facts(person: InsuredPerson, *, today: date) -> RetirementFacts:
-    """The facts of a retirement of the person, from their national record."""
-    earliest, latest = rules.flexible_window(
-        birth_month=Month.from_date(person.birth_date),
-        category=rules.RetirementCategory(person.retirement_category),
-    )
+def retirement_facts(
+    person: InsuredPerson, *, today: date, month: Month | None = None
+) -> RetirementFacts:
+    """The facts of a retirement of the person from `month` (by default the statutory
+    month, or this month if that has passed), from their national record."""
+    birth_month = Month.from_date(person.birth_date)
+    category = rules.RetirementCategory(person.retirement_category)
+    earliest, latest = rules.flexible_window(birth_month=birth_month, category=category)
+    if month is None:
+        statutory = rules.statutory_retirement(birth_month=birth_month, category=category)
+        month = max(statutory.month, Month.from_date(today))
+    basis = transfer_selectors.pension_basis(person, retirement=month, as_of=today)
     return RetirementFacts(
         earliest=earliest,
         latest=latest,
         contribution_months=_contribution_months(person, today),
         minimum_months=_minimum_months(person),
         missed_months=sum(run.months for run in _payable_gaps(person, today)),
-        claim=transfer_selectors.claim_place_at(person=person, as_of=today),
+        claim=basis.claim,
+        pension_from=month,
+        pension=basis.project(basis.default_assumptions(month)),
+        unindexed_months=basis.inputs.unindexed_months,
     )

@@ -6,6 +6,7 @@ comes from the scope module, so a person reaches only their own record.
 
 import csv
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from functools import wraps
 
@@ -250,8 +251,6 @@ def me_gaps(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
     return render(request, "portal/me/gaps.html", {"runs": runs, "totals": totals})
 
 
-# The estimate's default wage growth a year, in percent (docs/rules.md).
-DEFAULT_WAGE_GROWTH = Decimal("4")
 CHART_STEP_MONTHS = 6
 
 
@@ -265,48 +264,39 @@ def me_estimate(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
     statutory = retirement_facts.month
     first = max(earliest, now + 1)
     months = [first + n for n in range(first.months_until(latest) + 1)]
-    inputs = selectors.estimate_inputs(person_id=person.pk, as_of=today)
-    context: dict = {"months": months, "inputs": inputs}
     if not months:
-        return render(request, "portal/me/estimate.html", context)
-    history_index = rules.average_index(months=inputs.history) if inputs.history else Decimal(1)
-    rate, provisional = selectors.crediting_rate_for(now.year)
-    defaults = {
-        "retirement": str(statutory if statutory in months else months[0]),
-        "base_index": min(max(history_index, Decimal("0.6")), Decimal(3)).quantize(Decimal("0.01")),
-        "wage_growth": DEFAULT_WAGE_GROWTH,
-        "crediting_rate": (rate * 100).quantize(Decimal("0.01")),
+        return render(request, "portal/me/estimate.html", {"months": months})
+    default_month = statutory if statutory in months else months[0]
+    form = EstimateAssumptionsForm(request.GET or None, months=[str(m) for m in months])
+    chosen = form.cleaned_data if form.is_bound and form.is_valid() else None
+    retirement = Month.parse(chosen["retirement"]) if chosen else default_month
+    basis = transfer_selectors.pension_basis(person, retirement=retirement, as_of=today)
+    assumptions = basis.default_assumptions(retirement)
+    form.initial = {  # the form shows percentages
+        "retirement": str(default_month),
+        "base_index": assumptions.base_index,
+        "wage_growth": assumptions.wage_growth * 100,
+        "crediting_rate": (assumptions.crediting_rate * 100).quantize(Decimal("0.01")),
     }
-    form = EstimateAssumptionsForm(
-        request.GET or None, initial=defaults, months=[str(m) for m in months]
-    )
-    chosen = form.cleaned_data if form.is_bound and form.is_valid() else defaults
-    retirement = Month.parse(str(chosen["retirement"]))
-    claim = transfer_selectors.claim_place_at(
-        person=person, as_of=today, months_to_come=max(now.months_until(retirement) - 1, 0)
-    )
-    policy = selectors.latest_policy(claim.province if claim else person.hukou_province_id)
-    context |= {"form": form, "claim": claim, "policy": policy}
-    if policy is None:
+    if chosen:
+        assumptions = replace(
+            assumptions,
+            base_index=chosen["base_index"],
+            wage_growth=chosen["wage_growth"] / 100,
+            crediting_rate=chosen["crediting_rate"] / 100,
+        )
+    context: dict = {
+        "months": months,
+        "inputs": basis.inputs,
+        "form": form,
+        "claim": basis.claim,
+        "policy": basis.policy,
+    }
+    if basis.policy is None:
         return render(request, "portal/me/estimate.html", context)
 
     def project(retirement: Month) -> rules.Projection:
-        return rules.project_pension(
-            history=inputs.history,
-            deemed_months=inputs.deemed_months,
-            balance_now=inputs.balance_now,
-            now=now,
-            birth_month=Month.from_date(person.birth_date),
-            average_wage_now=policy.average_wage,
-            pension_base_now=policy.pension_base,
-            transitional_coefficient=policy.transitional_coefficient or Decimal(0),
-            assumptions=rules.Assumptions(
-                retirement=retirement,
-                base_index=chosen["base_index"],
-                wage_growth=chosen["wage_growth"] / 100,
-                crediting_rate=chosen["crediting_rate"] / 100,
-            ),
-        )
+        return basis.project(replace(assumptions, retirement=retirement))
 
     steps = months[::CHART_STEP_MONTHS]
     if steps[-1] != months[-1]:
@@ -316,7 +306,7 @@ def me_estimate(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
     context |= {
         "projection": project(retirement),
         "rate_year": now.year,
-        "rate_provisional": provisional,
+        "rate_provisional": basis.crediting_rate_provisional,
         "statutory": statutory,
         "chart": [
             {"projection": p, "height": height, "y": 180 - height, "x": 10 + 34 * i}

@@ -222,12 +222,18 @@ class BenefitPayment(models.Model):
 class Certification(models.Model):
     """An entitlement certification (领取资格认证), valid until a date."""
 
+    class Method(models.TextChoices):
+        FACE = "face", "face recognition (人脸识别)"
+        FINGERPRINT = "fingerprint", "fingerprint (指纹)"
+        IN_PERSON = "in_person", "in person (现场认证)"
+        DATA_MATCH = "data_match", "data match (数据比对)"
+
     person = models.ForeignKey(
         "contributions.InsuredPerson", on_delete=models.PROTECT, related_name="+"
     )
     certified_on = models.DateField()
     valid_until = models.DateField()
-    method = models.CharField(max_length=20, default="face")
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.FACE)
 
     def __str__(self) -> str:
         return f"{self.person_id} until {self.valid_until}"

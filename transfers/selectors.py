@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from contributions import rules as contribution_rules
 from contributions.models import (
     ContributionKind,
     ContributionRecord,
@@ -17,7 +18,13 @@ from contributions.models import (
     Scheme,
 )
 from contributions.rules import Month
-from contributions.selectors import person_record
+from contributions.selectors import (
+    EstimateInputs,
+    crediting_rate_for,
+    estimate_inputs,
+    latest_policy,
+    person_record,
+)
 from risk.models import BackPaymentEvidence
 from transfers import rules
 from transfers.models import CalendarDay, Transfer
@@ -241,6 +248,73 @@ def claim_place_at(
     if not segments:
         return None
     return rules.claim_place(hukou_province=person.hukou_province_id, segments=segments)
+
+
+# A future no one has described: average wages and the pension base grow 4 % a year.
+DEFAULT_WAGE_GROWTH = Decimal("0.04")
+
+
+@dataclass(frozen=True)
+class PensionBasis:
+    """What a person's pension at a retirement month is computed from (§5): the record to
+    date, the claim place (§4) and the latest policy of that province."""
+
+    birth_month: Month
+    now: Month
+    inputs: EstimateInputs
+    claim: rules.ClaimPlace | None
+    policy: ProvincePolicy | None
+    crediting_rate: Decimal
+    crediting_rate_provisional: bool
+
+    def default_assumptions(self, retirement: Month) -> contribution_rules.Assumptions:
+        """Contributing on at the record's own average index (kept within the base band),
+        wages growing 4 % a year, the account credited at this year's rate."""
+        history = self.inputs.history
+        index = contribution_rules.average_index(months=history) if history else Decimal(1)
+        return contribution_rules.Assumptions(
+            retirement=retirement,
+            base_index=min(max(index, Decimal("0.6")), Decimal(3)).quantize(Decimal("0.01")),
+            wage_growth=DEFAULT_WAGE_GROWTH,
+            crediting_rate=self.crediting_rate,
+        )
+
+    def project(
+        self, assumptions: contribution_rules.Assumptions
+    ) -> contribution_rules.Projection | None:
+        """The monthly pension under `assumptions`; None without a policy to compute it by."""
+        if self.policy is None:
+            return None
+        return contribution_rules.project_pension(
+            history=self.inputs.history,
+            deemed_months=self.inputs.deemed_months,
+            balance_now=self.inputs.balance_now,
+            now=self.now,
+            birth_month=self.birth_month,
+            average_wage_now=self.policy.average_wage,
+            pension_base_now=self.policy.pension_base,
+            transitional_coefficient=self.policy.transitional_coefficient or Decimal(0),
+            assumptions=assumptions,
+        )
+
+
+def pension_basis(person: InsuredPerson, *, retirement: Month, as_of: date) -> PensionBasis:
+    """The basis of the person's pension from `retirement`: their record up to `as_of`, and
+    the claim place counting the months they would go on paying until then."""
+    now = Month.from_date(as_of)
+    claim = claim_place_at(
+        person=person, as_of=as_of, months_to_come=max(now.months_until(retirement) - 1, 0)
+    )
+    rate, provisional = crediting_rate_for(now.year)
+    return PensionBasis(
+        birth_month=Month.from_date(person.birth_date),
+        now=now,
+        inputs=estimate_inputs(person_id=person.pk, as_of=as_of),
+        claim=claim,
+        policy=latest_policy(claim.province if claim else person.hukou_province_id),
+        crediting_rate=rate,
+        crediting_rate_provisional=provisional,
+    )
 
 
 def waiting_on(queryset: QuerySet, provinces: Iterable[str] | None) -> QuerySet:

@@ -22,6 +22,7 @@ from portal.fields import (
     TrueFalseField,
     WholeNumberField,
 )
+from risk.models import BackPaymentEvidence, Certification
 
 
 class PersonInput(serializers.Serializer):
@@ -268,7 +269,7 @@ class BenefitPaymentOutput(serializers.Serializer):
 class CertificationInput(PersonFactInput):
     certified_on = serializers.DateField()
     valid_until = serializers.DateField()
-    method = serializers.ChoiceField(choices=["face", "fingerprint", "in_person", "data_match"])
+    method = serializers.ChoiceField(choices=Certification.Method.values)
 
 
 class CertificationOutput(serializers.Serializer):
@@ -280,7 +281,7 @@ class CertificationOutput(serializers.Serializer):
 
 class BackPaymentEvidenceInput(PersonFactInput):
     batch = serializers.UUIDField(help_text="The batch that posted the back-payment.")
-    kind = serializers.ChoiceField(choices=["undertaking", "legal_document"])
+    kind = serializers.ChoiceField(choices=BackPaymentEvidence.Kind.values)
     document_date = serializers.DateField()
     reference = TextField(max_length=100, help_text="The document's number or title.")
 
@@ -320,6 +321,24 @@ class RetirementRequestOutput(serializers.Serializer):
     outcome = serializers.CharField(help_text="What the service said on approval.")
 
 
+class PensionOutput(serializers.Serializer):
+    """The monthly pension computed from the record (§5), in yuan."""
+
+    total = serializers.DecimalField(max_digits=12, decimal_places=2, source="estimate.total")
+    basic = serializers.DecimalField(max_digits=12, decimal_places=2, source="estimate.basic")
+    account = serializers.DecimalField(max_digits=12, decimal_places=2, source="estimate.account")
+    transitional = serializers.DecimalField(
+        max_digits=12, decimal_places=2, source="estimate.transitional"
+    )
+    divisor = serializers.DecimalField(max_digits=6, decimal_places=2, source="estimate.divisor")
+    average_index = serializers.DecimalField(max_digits=8, decimal_places=4)
+    contribution_months = serializers.IntegerField()
+    pension_base = serializers.DecimalField(max_digits=12, decimal_places=2)
+    account_balance = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="With interest to the retirement month."
+    )
+
+
 class RetirementCaseOutput(serializers.Serializer):
     id_number = serializers.CharField(source="person.id_number")
     status = serializers.CharField(source="person.status")
@@ -332,4 +351,13 @@ class RetirementCaseOutput(serializers.Serializer):
         source="facts.missed_months", help_text="Months missed that can still be paid."
     )
     claim_place = ClaimPlaceOutput(source="facts.claim", allow_null=True)
+    pension_from = MonthField(
+        source="facts.pension_from", help_text="The month asked, or else the statutory month."
+    )
+    pension = PensionOutput(source="facts.pension", allow_null=True)
+    unindexed_months = serializers.IntegerField(
+        source="facts.unindexed_months",
+        help_text="Months paid whose province and year have no average wage on file: "
+        "the pension does not count them until one is.",
+    )
     request = RetirementRequestOutput(allow_null=True)

@@ -32,6 +32,7 @@ from contributions.models import (
     JournalLine,
     ProvincePolicy,
 )
+from contributions.rules import Month
 from contributions.services import BatchRejected, LedgerError
 from portal.api import (
     PROVINCE_PARAMETER,
@@ -647,12 +648,12 @@ class BackPaymentEvidenceView(PersonFactView):
 
 
 def _retirement_case(request: Request, person: InsuredPerson) -> dict:
+    asked = ChangeRequest.objects.filter(kind=ChangeRequest.Kind.RETIREMENT, person=person).first()
+    month = Month.parse(asked.payload["month"]) if asked else None
     return {
         "person": person,
-        "facts": retirement_facts(person, today=timezone.localdate()),
-        "request": ChangeRequest.objects.filter(
-            kind=ChangeRequest.Kind.RETIREMENT, person=person
-        ).first(),
+        "facts": retirement_facts(person, today=timezone.localdate(), month=month),
+        "request": asked,
     }
 
 

@@ -5,6 +5,7 @@ service with its rules; and the screening rules that read them firing on what ca
 import io
 import json
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -202,3 +203,64 @@ def test_a_caseworker_records_a_death_and_marks_an_organisational_transfer_in_th
     )  # fmt: skip
     li.refresh_from_db()
     assert (li.status, li.died_on) == ("deceased", date(2025, 3, 2))
+
+
+def _action(client, action: str, person: InsuredPerson, **fields: str):
+    return client.post(
+        "/admin/contributions/insuredperson/",
+        {"action": action, "_selected_action": [person.pk], "apply": "1", **fields},
+        follow=True,
+    )
+
+
+def _messages(response) -> str:
+    return " ".join(str(m) for m in response.context["messages"])
+
+
+@pytest.mark.django_db
+def test_a_caseworker_records_pensions_certifications_evidence_and_deemed_service(client):
+    from accounts.models import User
+    from risk.models import BackPaymentEvidence, BenefitPayment, Certification
+
+    call_command("seed_demo")
+    pensioner = _pensioner(RETIRED)
+    client.force_login(User.objects.get(username="shanghai"))
+
+    paid = _action(client, "record_benefit_payment", pensioner,
+                   province="31", month="2024-05", amount="4100.50")  # fmt: skip
+    assert "recorded" in _messages(paid)
+    assert BenefitPayment.objects.get(person=pensioner).amount == Decimal("4100.50")
+    # A month before the retirement: the service refuses, and says why.
+    early = _action(client, "record_benefit_payment", pensioner,
+                    province="31", month="2019-05", amount="4100.50")  # fmt: skip
+    assert "starts in 2020-02" in _messages(early) and BenefitPayment.objects.count() == 1
+    # Only the provinces the caseworker writes are offered.
+    other = _action(client, "record_benefit_payment", pensioner,
+                    province="44", month="2024-06", amount="4100.50")  # fmt: skip
+    assert list(other.context["form"].errors) == ["province"]
+    assert BenefitPayment.objects.count() == 1
+
+    _action(client, "record_certification", pensioner,
+            certified_on="2025-01-10", valid_until="2026-01-10", method="face")  # fmt: skip
+    assert Certification.objects.get(person=pensioner).valid_until == date(2026, 1, 10)
+
+    _action(client, "record_deemed_service", pensioner,
+            province="31", months="60", until_month="1997-12")  # fmt: skip
+    assert DeemedService.objects.get(person=pensioner).months == 60
+    late = _action(client, "record_deemed_service", pensioner,
+                   province="31", months="6", until_month="1999-01")  # fmt: skip
+    assert "before 1998-01" in _messages(late)
+
+    batch = _lump_back_payment(_client_with_key("31"), PROVEN)
+    proven = InsuredPerson.objects.get(id_number=PROVEN)
+    undertaking = _action(client, "record_back_payment_evidence", proven, batch=batch,
+                          kind="undertaking", document_date="2024-02-01", reference="承诺书")  # fmt: skip
+    assert "recorded" not in _messages(undertaking) and not BackPaymentEvidence.objects.exists()
+    _action(client, "record_back_payment_evidence", proven, batch=batch,
+            kind="legal_document", document_date="2022-12-01", reference="(2022)沪01民终1号")  # fmt: skip
+    assert BackPaymentEvidence.objects.get(person=proven).kind == "legal_document"
+    # Another province's caseworker neither sees the person nor knows the batch.
+    client.force_login(User.objects.get(username="guangdong"))
+    foreign = _action(client, "record_back_payment_evidence", proven, batch=batch,
+                      kind="legal_document", document_date="2022-12-01", reference="x")  # fmt: skip
+    assert "recorded" not in _messages(foreign) and BackPaymentEvidence.objects.count() == 1

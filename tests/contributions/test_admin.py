@@ -107,7 +107,7 @@ def _approve_as(client, username: str) -> None:
     change = ChangeRequest.objects.get(status="pending")
     checker.post(
         "/admin/accounts/changerequest/",
-        {"action": "approve", ACTION_CHECKBOX_NAME: [change.pk]},
+        {"action": "approve", "apply": "1", ACTION_CHECKBOX_NAME: [change.pk]},
     )
 
 

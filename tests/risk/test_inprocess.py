@@ -9,7 +9,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.messages import get_messages
 from django.core.management import call_command
 
-from accounts.models import ChangeRequest, User
+from accounts.models import AccessLog, ChangeRequest, User
 from contributions import batches, services
 from contributions.batches import ContributionRow
 from contributions.models import ContributionRecord, DeemedService, InsuredPerson
@@ -219,10 +219,15 @@ def test_the_admin_shows_a_blocking_rule_and_changes_nothing(client):
     )
     change = ChangeRequest.objects.get()
     client.force_login(User.objects.get(username="national"))
+    selection = {"action": "approve", ACTION_CHECKBOX_NAME: [change.pk]}
+    confirm = client.post("/admin/accounts/changerequest/", selection)
+    facts = confirm.content.decode()  # the checker reads the record before approving
+    assert "may retire from" in facts and "missed month(s)" in facts and "pension from" in facts
+    assert AccessLog.objects.filter(action="admin_retirement_check").exists()
+    change.refresh_from_db()
+    assert change.status == "pending"
     response = client.post(
-        "/admin/accounts/changerequest/",
-        {"action": "approve", ACTION_CHECKBOX_NAME: [change.pk]},
-        follow=True,
+        "/admin/accounts/changerequest/", {**selection, "apply": "1"}, follow=True
     )
     shown = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("RK-19" in message for message in shown)

@@ -143,7 +143,8 @@ def test_changing_a_rules_parameters_in_the_admin_waits_for_a_checker_then_bumps
     change = ChangeRequest.objects.get(kind="rule_change")
     client.force_login(User.objects.get(username="national"))
     client.post(
-        "/admin/accounts/changerequest/", {"action": "approve", ACTION_CHECKBOX_NAME: [change.pk]}
+        "/admin/accounts/changerequest/",
+        {"action": "approve", "apply": "1", ACTION_CHECKBOX_NAME: [change.pk]},
     )
     rule.refresh_from_db()
     assert (rule.parameters, rule.severity, rule.version) == ({"min_overlap_months": 2}, "warn", 2)
