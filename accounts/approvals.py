@@ -24,6 +24,7 @@ from contributions.models import ContributionRecord, InsuredPerson, SuspenseItem
 from contributions.rules import Month
 from risk import services as risk_services
 from risk.models import RiskRule
+from transfers import services as transfer_services
 
 Kind = ChangeRequest.Kind
 
@@ -54,10 +55,12 @@ def _reinstate(item: SuspenseItem, payload: dict[str, Any], maker: User | None) 
 
 
 def _retire(person: InsuredPerson, payload: dict[str, Any], maker: User | None) -> None:
-    ledger.person_retire(
+    transfer_services.pension_claim(
         person=person,
         month=Month.parse(payload["month"]),
         special_route=payload["special_route"],
+        on=timezone.localdate(),
+        by=maker,
     )
 
 

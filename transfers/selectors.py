@@ -111,6 +111,34 @@ def relationship_in(
     )
 
 
+def temporary_accounts_held(*, person_id: int, excluding: Iterable[str] = ()) -> list[str]:
+    """The provinces holding a temporary account (临时缴费账户) of the person not yet
+    collected (§3.4): a temporary enrolment there, not transferred out, with standing
+    months; `excluding` leaves provinces out."""
+    held = (
+        Enrolment.objects.filter(person_id=person_id, is_temporary_account=True)
+        .exclude(status=Enrolment.Status.TRANSFERRED_OUT)
+        .exclude(province_id__in=list(excluding))
+        .values_list("province_id", flat=True)
+    )
+    paid = ContributionRecord.objects.live().filter(
+        person_id=person_id, is_temporary_account=True, province_id__in=list(held)
+    )
+    return sorted(set(paid.values_list("province_id", flat=True)))
+
+
+def original_insured_place(*, person_id: int) -> str | None:
+    """The province where the person's basic relationship stays while temporary accounts
+    are held elsewhere (原参保地): that of the latest normal enrolment not transferred out."""
+    return (
+        Enrolment.objects.filter(person_id=person_id, is_temporary_account=False)
+        .exclude(status=Enrolment.Status.TRANSFERRED_OUT)
+        .order_by("-start_month", "-pk")
+        .values_list("province_id", flat=True)
+        .first()
+    )
+
+
 def transfer_refusals(
     *, person_ids: Iterable[int], from_province: str, to_province: str
 ) -> dict[int, str]:

@@ -36,8 +36,10 @@ from contributions.rules import Month
 from contributions.selectors import account_balance
 from contributions.services import (
     LedgerError,
+    enrolment_open,
     enrolments_open_together,
     journal_post,
+    person_retire,
     risk_enforce,
 )
 from risk import checks as risk_checks
@@ -178,6 +180,61 @@ def transfers_apply_together(
         for transfer in applied
     )
     return applied, refused
+
+
+def temporary_accounts_collect(
+    *, person: InsuredPerson, into: str, on: date, by: User | None = None
+) -> tuple[list[Transfer], dict[str, str]]:
+    """Collect the person's temporary accounts (临时缴费账户) into `into`, the original
+    insured place or the benefit place (§3.4): a transfer filed from each province holding
+    one, which moves every month with interest, the employer part at the actual rate if
+    above 12 %. Returns the transfers filed and the refusal code of each province that
+    could not be filed (one transfer in flight at a time, an enrolment still open there)."""
+    filed: list[Transfer] = []
+    refused: dict[str, str] = {}
+    for province in selectors.temporary_accounts_held(person_id=person.pk, excluding=[into]):
+        applied, refusals = transfers_apply_together(
+            persons=[person], from_province=province, to_province=into, applied_on=on, by=by
+        )
+        filed += applied
+        if refusals:
+            refused[province] = refusals[person.pk]
+    for transfer in filed:
+        audit_record(
+            actor=by,
+            action="temporary_account_collect",
+            subject=_subject(transfer),
+            detail={"from": transfer.from_province_id, "into": into},
+        )
+    return filed, refused
+
+
+def enrolment_open_moving(
+    *, person: InsuredPerson, province: str, on: date, **fields
+) -> tuple[Enrolment, bool]:
+    """Open an enrolment (`contributions.services.enrolment_open`); when it is a move to
+    another province, the temporary accounts held elsewhere are collected into the
+    original insured place at once (§3.4: at the next cross-province move)."""
+    with transaction.atomic():
+        original = selectors.original_insured_place(person_id=person.pk)
+        enrolment, created = enrolment_open(person=person, province=province, **fields)
+        if created and original is not None:
+            held = selectors.temporary_accounts_held(person_id=person.pk, excluding=[province])
+            if held:
+                temporary_accounts_collect(person=person, into=original, on=on)
+    return enrolment, created
+
+
+def pension_claim(
+    *, person: InsuredPerson, month: Month, special_route: bool, on: date, by: User | None = None
+) -> InsuredPerson:
+    """Approve a retirement (`contributions.services.person_retire`) after collecting the
+    temporary accounts into the benefit place (§3.4: at benefit eligibility)."""
+    with transaction.atomic():
+        claim = selectors.claim_place_at(person=person, as_of=on)
+        if claim is not None:
+            temporary_accounts_collect(person=person, into=claim.province, on=on, by=by)
+        return person_retire(person=person, month=month, special_route=special_route)
 
 
 def transfer_accept(*, transfer: Transfer, on: date, by: User | None = None) -> Transfer:

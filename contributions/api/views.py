@@ -54,6 +54,7 @@ from portal.api import (
 from portal.desk import retirement_facts
 from portal.fields import ID_NUMBER_PATTERN
 from portal.parsers import parse_json, read_json_body
+from transfers import services as transfer_services
 
 ID_NUMBER_PARAMETER = OpenApiParameter(
     "id_number",
@@ -240,9 +241,10 @@ class EnrolmentListView(PersonReadsLogged, generics.ListCreateAPIView):
             if agency is None:
                 raise refused("agency", "unknown_agency", "No agency with this code.")
         try:
-            enrolment, created = services.enrolment_open(
+            enrolment, created = transfer_services.enrolment_open_moving(
                 person=person,
                 province=province,
+                on=timezone.localdate(),
                 scheme=fields["scheme"],
                 start_month=fields["start_month"],
                 employer=employer,

@@ -253,14 +253,15 @@ def test_a_caseworker_records_pensions_certifications_evidence_and_deemed_servic
 
     batch = _lump_back_payment(_client_with_key("31"), PROVEN)
     proven = InsuredPerson.objects.get(id_number=PROVEN)
-    undertaking = _action(client, "record_back_payment_evidence", proven, batch=batch,
-                          kind="undertaking", document_date="2024-02-01", reference="承诺书")  # fmt: skip
+    evidence = {"action": "record_back_payment_evidence", "person": proven, "batch": batch}
+    undertaking = _action(client, **evidence, kind="undertaking", document_date="2024-02-01",
+                          reference="承诺书")  # fmt: skip
     assert "recorded" not in _messages(undertaking) and not BackPaymentEvidence.objects.exists()
-    _action(client, "record_back_payment_evidence", proven, batch=batch,
-            kind="legal_document", document_date="2022-12-01", reference="(2022)沪01民终1号")  # fmt: skip
+    _action(client, **evidence, kind="legal_document", document_date="2022-12-01",
+            reference="(2022)沪01民终1号")  # fmt: skip
     assert BackPaymentEvidence.objects.get(person=proven).kind == "legal_document"
     # Another province's caseworker neither sees the person nor knows the batch.
     client.force_login(User.objects.get(username="guangdong"))
-    foreign = _action(client, "record_back_payment_evidence", proven, batch=batch,
-                      kind="legal_document", document_date="2022-12-01", reference="x")  # fmt: skip
+    foreign = _action(client, **evidence, kind="legal_document", document_date="2022-12-01",
+                      reference="x")  # fmt: skip
     assert "recorded" not in _messages(foreign) and BackPaymentEvidence.objects.count() == 1
