@@ -1,7 +1,11 @@
 """Moving an employer with all its staff (成建制划转): one admin action or one API call, a
 preview first, atomic, audited, and the transfers it implies applied."""
 
+import io
+import json
+
 import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from accounts.models import Agency, AuditEvent, User
@@ -128,3 +132,28 @@ def test_a_staff_member_with_a_transfer_in_flight_keeps_it_and_the_audit_says_so
     audit = AuditEvent.objects.get(action="employer_move").detail
     assert audit["transfers_not_applied"] == {str(wang.pk): "transfer_in_flight"}
     assert Transfer.objects.get(person=wang) == waiting
+
+
+def test_the_bulk_move_command_previews_then_moves_with_its_progress(staff, caseworkers):
+    def move(*args: str) -> tuple[dict, str]:
+        out, progress = io.StringIO(), io.StringIO()
+        call_command(
+            "move_employers", *args, "--to-agency=410000", f"--month={_next_month()}",
+            stdout=out, stderr=progress,
+        )  # fmt: skip
+        return json.loads(out.getvalue()), progress.getvalue()
+
+    preview, _ = move(SH_UNIT, "--dry-run")
+    assert preview["moved"] == [
+        {"uscc": SH_UNIT, "enrolments": 1, "across_provinces": True, "transfers": None}
+    ]
+    assert Employer.objects.get(uscc=SH_UNIT).province_id == "31"  # nothing written
+
+    moved, progress = move(SH_UNIT)
+    assert moved["moved"][0]["transfers"] == 1 and moved["refused"] == {}
+    assert progress.splitlines()[-1] == "employers moved: 1 of 1 (100 %)"
+    assert Employer.objects.get(uscc=SH_UNIT).province_id == "41"
+    again, _ = move(SH_UNIT)  # already there: refused with its code, nothing else moves
+    assert again["refused"] == {SH_UNIT: "same_agency"}
+    with pytest.raises(CommandError, match="no employer"):
+        move("91310000000000000X")
