@@ -186,24 +186,29 @@ def me_record(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
     opened = _opened_month(request)
     # Any other query string is rendered but not kept: no one fills the cache with variants.
     keep = not request.GET or (opened is not None and list(request.GET) == ["month"])
-    version = selectors.record_version(person_id=person.pk)
-    key = (
-        f"record-page:{person.pk}:{version}:{this_month}:{get_language()}:"
+    version_key = selectors.record_version_key(person.pk)
+    page_key = (
+        f"record-page:{person.pk}:{this_month}:{get_language()}:"
         f"{request.user.prefers_large_text}:{opened}"
     )
-    page = cache.get(key) if keep else None
-    if page is None:
-        page = _record_page(request, person, this_month, opened)
+    # The version and the kept page in one read; the page is good only for that version.
+    found = cache.get_many([version_key, page_key]) if keep else {}
+    version, kept = found.get(version_key), found.get(page_key)
+    if version is not None and kept is not None and kept[0] == version:
+        page = kept[1]
+    else:
+        version = version or selectors.record_version(person_id=person.pk)
+        page = _record_page(request, person, this_month, opened).encode()
         if keep:
-            cache.set(key, page, RECORD_PAGE_SECONDS)
-    return HttpResponse(page.replace(CSRF_SLOT, get_token(request)))
+            cache.set(page_key, (version, page), RECORD_PAGE_SECONDS)
+    return HttpResponse(page.replace(CSRF_SLOT, get_token(request).encode()))
 
 
 # How long a rendering of a record is kept: a posting changes its key at once; this bounds
 # how long a changed average wage (the career picture) takes to show.
 RECORD_PAGE_SECONDS = 24 * 3600
 # Rendered in place of the form token in a kept page, and replaced by the request's own.
-CSRF_SLOT = "csrf-token-slot-4f1d9a"
+CSRF_SLOT = b"csrf-token-slot-4f1d9a"
 
 
 def _opened_month(request: HttpRequest) -> Month | None:
@@ -229,7 +234,7 @@ def _record_page(
         "career_width": 40 + 14 * len(career),
         "opened": opened,
         "opened_entries": [e for e in entries if e.month == opened],
-        "csrf_token": CSRF_SLOT,
+        "csrf_token": CSRF_SLOT.decode(),
     }
     return render_to_string("portal/me/record.html", context, request=request)
 
