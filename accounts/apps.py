@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts and agencies"
+    verbose_name = _("Accounts and agencies")
 
     def ready(self) -> None:
         from django.apps import apps

@@ -14,6 +14,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class Province(models.Model):
@@ -28,8 +29,9 @@ class Province(models.Model):
     )
 
     class Meta:
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
         ordering = ["code"]
-        verbose_name = "province (省)"
 
     def __str__(self) -> str:
         return f"{self.code} {self.name_zh}"
@@ -61,8 +63,9 @@ class Agency(models.Model):
     )
 
     class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
         ordering = ["division_code"]
-        verbose_name_plural = "agencies"
         constraints = [
             models.CheckConstraint(
                 name="agency_national_is_root",
@@ -138,6 +141,8 @@ class AccessLog(ChainedRow):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
         ordering = ["-at"]
         indexes = [GinIndex(fields=["person_ids"], name="access_persons_idx")]
         constraints = [
@@ -168,6 +173,8 @@ class AuditEvent(ChainedRow):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
         ordering = ["-seq"]
         indexes = [models.Index(fields=["subject", "at"], name="audit_subject_idx")]
 
@@ -184,7 +191,8 @@ class ApiClient(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
-        verbose_name = "provincial API client (省级接口)"
+        verbose_name = _("provincial API client")
+        verbose_name_plural = _("provincial API clients")
         constraints = [
             models.UniqueConstraint(fields=["province", "name"], name="api_client_unique_name")
         ]
@@ -207,7 +215,8 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "API key"
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.client})"
@@ -227,6 +236,8 @@ class IdempotentRequest(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("idempotent request")
+        verbose_name_plural = _("idempotent requests")
         constraints = [
             models.UniqueConstraint(fields=["principal", "key"], name="idempotency_key_once")
         ]
@@ -290,8 +301,9 @@ class ChangeRequest(models.Model):
     outcome = models.CharField(max_length=500, blank=True, help_text="What the service said.")
 
     class Meta:
+        verbose_name = _("change request")
+        verbose_name_plural = _("change requests")
         ordering = ["-made_at"]
-        verbose_name = "change request (待复核申请)"
         constraints = [
             models.CheckConstraint(
                 name="change_made_by_one",
@@ -336,7 +348,8 @@ class ActivationCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "activation code (激活验证码)"
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
         indexes = [models.Index(fields=["person", "-created_at"], name="activation_person_idx")]
 
     def __str__(self) -> str:
@@ -352,7 +365,8 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "development text message"
+        verbose_name = _("development text message")
+        verbose_name_plural = _("development text messages")
         ordering = ["-sent_at"]
 
     def __str__(self) -> str:

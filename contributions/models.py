@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 RATE = {"max_digits": 7, "decimal_places": 6}
@@ -75,9 +76,9 @@ class ProvincePolicy(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("province policy")
+        verbose_name_plural = _("province policies")
         ordering = ["province", "year"]
-        verbose_name = "province policy (省级政策参数)"
-        verbose_name_plural = "province policies (省级政策参数)"
         constraints = [
             models.UniqueConstraint(fields=["province", "year"], name="policy_one_per_year"),
             models.CheckConstraint(
@@ -132,8 +133,9 @@ class CreditingRate(models.Model):
     source = models.TextField()
 
     class Meta:
+        verbose_name = _("crediting rate")
+        verbose_name_plural = _("crediting rates")
         ordering = ["year", "province"]
-        verbose_name = "crediting rate (记账利率)"
         constraints = [
             models.CheckConstraint(
                 name="crediting_rate_sane", condition=Q(rate__gte=0, rate__lt=1)
@@ -224,7 +226,8 @@ class InsuredPerson(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "insured person (参保人)"
+        verbose_name = _("insured person")
+        verbose_name_plural = _("insured persons")
         permissions = [("approve_retirement", "Can approve a retirement (退休审批)")]
         constraints = [
             models.CheckConstraint(
@@ -264,7 +267,8 @@ class Employer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "employer (参保单位)"
+        verbose_name = _("employer")
+        verbose_name_plural = _("employers")
 
     def __str__(self) -> str:
         return self.name
@@ -315,6 +319,8 @@ class Enrolment(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
         constraints = [
             models.CheckConstraint(
                 name="enrolment_employer_matches_scheme",
@@ -356,8 +362,8 @@ class DeemedService(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "deemed service (视同缴费)"
-        verbose_name_plural = "deemed service (视同缴费)"
+        verbose_name = _("deemed service")
+        verbose_name_plural = _("deemed service")
         constraints = [
             # Deemed years in several provinces are counted separately for each (§4.2).
             models.UniqueConstraint(fields=["person", "province"], name="deemed_once_per_province"),
@@ -378,7 +384,8 @@ class ContributionBatch(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name_plural = "contribution batches"
+        verbose_name = _("contribution batch")
+        verbose_name_plural = _("contribution batches")
         permissions = [
             ("write_via_api", "Can write persons, enrolments and contributions via the API")
         ]
@@ -467,7 +474,8 @@ class ContributionRecord(models.Model):
     objects = ContributionRecordQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "contribution record (缴费记录)"
+        verbose_name = _("contribution record")
+        verbose_name_plural = _("contribution records")
         permissions = [("reverse_contributionrecord", "Can reverse a contribution (冲正)")]
         constraints = [
             models.UniqueConstraint(
@@ -547,8 +555,8 @@ class PersonalAccountEntry(models.Model):
     posted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "personal account entry (个人账户记账)"
-        verbose_name_plural = "personal account entries (个人账户记账)"
+        verbose_name = _("personal account entry")
+        verbose_name_plural = _("personal account entries")
         constraints = [
             reversal_points_back("account_entry_reversal_points_back"),
             # Interest is posted once per person, province and year; the true-up is separate.
@@ -608,7 +616,8 @@ class JournalEntry(models.Model):
     posted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name_plural = "journal entries"
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
         constraints = [
             models.CheckConstraint(
                 name="journal_reversal_has_reason",
@@ -629,6 +638,8 @@ class JournalLine(models.Model):
     amount = models.DecimalField(**MONEY)
 
     class Meta:
+        verbose_name = _("journal line")
+        verbose_name_plural = _("journal lines")
         constraints = [
             models.CheckConstraint(name="journal_line_not_zero", condition=~Q(amount=0)),
         ]
@@ -662,7 +673,8 @@ class SuspenseItem(models.Model):
     held_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "suspense item (暂收待查)"
+        verbose_name = _("suspense item")
+        verbose_name_plural = _("suspense items")
         permissions = [("reinstate_suspenseitem", "Can reinstate a suspense item (暂收转正)")]
         indexes = [models.Index(fields=["id_number"], name="suspense_id_number_idx")]
 
@@ -685,6 +697,10 @@ class SuspenseReinstatement(models.Model):
     )
     reinstated_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = _("suspense reinstatement")
+        verbose_name_plural = _("suspense reinstatements")
+
     def __str__(self) -> str:
         return f"reinstatement of {self.item_id}"
 
@@ -696,6 +712,8 @@ class ReconciliationRun(models.Model):
     discrepancies = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("reconciliation run")
+        verbose_name_plural = _("reconciliation runs")
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
@@ -714,6 +732,8 @@ class ReconciliationResult(models.Model):
     difference = models.DecimalField(**MONEY)
 
     class Meta:
+        verbose_name = _("reconciliation result")
+        verbose_name_plural = _("reconciliation results")
         ordering = ["province", "account"]
         constraints = [
             models.UniqueConstraint(
@@ -738,7 +758,8 @@ class Statement(models.Model):
     name_initial = models.CharField(max_length=4)
 
     class Meta:
-        verbose_name = "statement (个人权益记录单)"
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
         indexes = [models.Index(fields=["person", "-issued_at"], name="statement_person_idx")]
 
     def __str__(self) -> str:
@@ -769,8 +790,8 @@ class CorrectionCase(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = "correction case (核对申请)"
-        verbose_name_plural = "correction cases (核对申请)"
+        verbose_name = _("correction case")
+        verbose_name_plural = _("correction cases")
         ordering = ["-created_at"]
         permissions = [("decide_correctioncase", "Can decide a correction case (核对处理)")]
         constraints = [

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RiskConfig(AppConfig):
     name = "risk"
-    verbose_name = "Risk screening (风险防控)"
+    verbose_name = _("Risk screening")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

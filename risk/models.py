@@ -14,6 +14,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -43,8 +44,9 @@ class RiskRule(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("risk rule")
+        verbose_name_plural = _("risk rules")
         ordering = ["code"]
-        verbose_name = "risk rule (风险规则)"
 
     def __str__(self) -> str:
         return f"{self.code} {self.title_zh}"
@@ -86,6 +88,8 @@ class ScreeningRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("screening run")
+        verbose_name_plural = _("screening runs")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -105,6 +109,8 @@ class ScreeningSlice(models.Model):
     seconds = models.FloatField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("screening slice")
+        verbose_name_plural = _("screening slices")
         constraints = [
             models.UniqueConstraint(fields=["run", "first_person_id"], name="slice_once_per_run"),
             models.UniqueConstraint(
@@ -173,8 +179,9 @@ class RiskFlag(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("risk flag")
+        verbose_name_plural = _("risk flags")
         ordering = ["-created_at"]
-        verbose_name = "risk flag (风险疑点)"
         constraints = [
             models.UniqueConstraint(
                 fields=["rule", "subject", "period"],
@@ -213,6 +220,8 @@ class BenefitPayment(models.Model):
     bank_account = models.CharField(max_length=40, blank=True)
 
     class Meta:
+        verbose_name = _("pension payment")
+        verbose_name_plural = _("pension payments")
         indexes = [models.Index(fields=["province", "month"], name="benefit_prov_month_idx")]
 
     def __str__(self) -> str:
@@ -235,6 +244,10 @@ class Certification(models.Model):
     valid_until = models.DateField()
     method = models.CharField(max_length=20, choices=Method.choices, default=Method.FACE)
 
+    class Meta:
+        verbose_name = _("entitlement certification")
+        verbose_name_plural = _("entitlement certifications")
+
     def __str__(self) -> str:
         return f"{self.person_id} until {self.valid_until}"
 
@@ -255,6 +268,10 @@ class BackPaymentEvidence(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     document_date = models.DateField()
     reference = models.CharField(max_length=100)
+
+    class Meta:
+        verbose_name = _("back-payment evidence")
+        verbose_name_plural = _("back-payment evidence")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.reference}"

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TransfersConfig(AppConfig):
     name = "transfers"
-    verbose_name = "Cross-province transfers (跨省转移接续)"
+    verbose_name = _("Cross-province transfers")

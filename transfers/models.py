@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -19,9 +20,9 @@ class CalendarDay(models.Model):
     name = models.CharField(max_length=50, blank=True, help_text="e.g. 国庆节, 春节调休")
 
     class Meta:
+        verbose_name = _("calendar exception")
+        verbose_name_plural = _("working-day calendar")
         ordering = ["day"]
-        verbose_name = "calendar exception (节假日安排)"
-        verbose_name_plural = "working-day calendar (节假日安排)"
 
     def __str__(self) -> str:
         kind = "working day" if self.is_working_day else "holiday"
@@ -94,8 +95,9 @@ class Transfer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
         ordering = ["-applied_on", "-pk"]
-        verbose_name = "transfer (转移接续)"
         permissions = [("take_transfer_step", "Can take a step of a transfer (转移经办)")]
         constraints = [
             models.CheckConstraint(
@@ -131,6 +133,8 @@ class TransferStep(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("transfer step")
+        verbose_name_plural = _("transfer steps")
         ordering = ["recorded_at", "pk"]
 
     def __str__(self) -> str:
