@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from portal.env import (
     env_bool,
@@ -287,6 +288,21 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 # Separate queues let two deployments (or a test run) share one Redis.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
+# A queue per workload, so that the workers of each host take their share: screening the
+# whole ledger apart from the ledger's periodic accounting (interest, reconciliation, the
+# audit trail's check). Ingest is synchronous, in the web processes.
+SCREENING_QUEUE = env_str("CELERY_SCREENING_QUEUE", "screening")
+ACCOUNTING_QUEUE = env_str("CELERY_ACCOUNTING_QUEUE", "accounting")
+# A worker started without --queues consumes them all (the development stack's one worker).
+CELERY_TASK_QUEUES = [
+    Queue(name)
+    for name in dict.fromkeys([CELERY_TASK_DEFAULT_QUEUE, ACCOUNTING_QUEUE, SCREENING_QUEUE])
+]
+CELERY_TASK_ROUTES = {
+    "risk.tasks.*": {"queue": SCREENING_QUEUE},
+    "contributions.tasks.*": {"queue": ACCOUNTING_QUEUE},
+    "accounts.tasks.*": {"queue": ACCOUNTING_QUEUE},
+}
 # A task that hangs must not hold a worker forever; long runs are split into slices.
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 1800)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 2100)

@@ -107,6 +107,7 @@ class ScreeningSlice(models.Model):
     hits_by_rule = models.JSONField(default=dict, blank=True)
     flags_filed = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="The worker that ran it.")
 
     class Meta:
         verbose_name = _("screening slice")

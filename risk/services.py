@@ -174,7 +174,7 @@ def _enqueue(run_id: int, as_of: str) -> None:
     current_app.send_task("risk.tasks.screening_run_dispatch", args=[run_id, as_of])
 
 
-def screening_slice_run(*, slice_id: int, as_of: date) -> ScreeningSlice | None:
+def screening_slice_run(*, slice_id: int, as_of: date, worker: str = "") -> ScreeningSlice | None:
     """Run the run's rules over one piece (a slice of persons, or the ledger-wide piece) and
     file their flags, exactly once.
 
@@ -222,7 +222,8 @@ def screening_slice_run(*, slice_id: int, as_of: date) -> ScreeningSlice | None:
         piece.hits_by_rule = hits_by_rule
         piece.flags_filed = filed
         piece.seconds = round(time.monotonic() - started, 3)
-        piece.save(update_fields=["is_done", "hits_by_rule", "flags_filed", "seconds"])
+        piece.worker = worker
+        piece.save(update_fields=["is_done", "hits_by_rule", "flags_filed", "seconds", "worker"])
         ScreeningRun.objects.filter(pk=run.pk).update(slices_done=F("slices_done") + 1)
     return piece
 

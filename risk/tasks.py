@@ -39,15 +39,18 @@ def screening_run_dispatch(run_id: int, as_of: str) -> None:
 
 
 @shared_task(
+    bind=True,
     acks_late=True,
     autoretry_for=TRANSIENT_ERRORS,
     retry_backoff=True,
     retry_jitter=True,
     max_retries=5,
 )
-def screening_slice(slice_id: int, as_of: str) -> int:
+def screening_slice(self, slice_id: int, as_of: str) -> int:
     try:
-        services.screening_slice_run(slice_id=slice_id, as_of=date.fromisoformat(as_of))
+        services.screening_slice_run(
+            slice_id=slice_id, as_of=date.fromisoformat(as_of), worker=self.request.hostname or ""
+        )
     except TRANSIENT_ERRORS:
         raise
     except Exception as error:

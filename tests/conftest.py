@@ -36,12 +36,32 @@ def _database_url(settings_dict: dict) -> str:
     return f"postgres://{credentials}{host}{port}/{settings_dict['NAME']}"
 
 
-def start_worker(name: str, *, queue: str = "celery", concurrency: int = 2, **env: str):
-    """Start `celery worker` in a process group of its own; return it once it answers."""
-    env.setdefault("CELERY_TASK_DEFAULT_QUEUE", queue)
+QUEUE_VARIABLES = ("CELERY_TASK_DEFAULT_QUEUE", "CELERY_ACCOUNTING_QUEUE", "CELERY_SCREENING_QUEUE")
+
+
+def start_worker(
+    name: str,
+    *,
+    queue: str | None = None,
+    consumes: list[str] | None = None,
+    concurrency: int = 2,
+    **env: str,
+):
+    """Start `celery worker` in a process group of its own; return it once it answers.
+
+    It consumes every configured queue; with `queue`, every workload queue is that one
+    unless `env` names another, and it consumes them (or only the queues in `consumes`).
+    """
+    queues = []
+    if queue is not None:
+        for variable in QUEUE_VARIABLES:
+            env.setdefault(variable, queue)
+        consumes = consumes or list(dict.fromkeys(env[v] for v in QUEUE_VARIABLES))
+    if consumes:
+        queues = ["--queues", ",".join(consumes)]
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "portal", "worker", "--hostname", name,
-         "--queues", queue, "--concurrency", str(concurrency), "--loglevel", "WARNING",
+         *queues, "--concurrency", str(concurrency), "--loglevel", "WARNING",
          "--without-mingle", "--without-gossip"],
         cwd=ROOT,
         env=dict(os.environ, DATABASE_URL=_database_url(connection.settings_dict), **env),
@@ -82,11 +102,11 @@ def celery_worker(django_db_setup, django_db_blocker):
 def own_queue():
     """Send this test's tasks to a queue no other worker of the session consumes."""
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    previous = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = queue
+    previous = celery_app.conf.task_default_queue, celery_app.conf.task_routes
+    celery_app.conf.task_default_queue, celery_app.conf.task_routes = queue, {}
     _forget_routing()
     yield queue
-    celery_app.conf.task_default_queue = previous
+    celery_app.conf.task_default_queue, celery_app.conf.task_routes = previous
     _forget_routing()
 
 
@@ -94,6 +114,7 @@ def _forget_routing() -> None:
     # Celery caches the queue table and router built from the configuration.
     for name in ("queues", "default_queue", "router"):
         celery_app.amqp.__dict__.pop(name, None)
+    celery_app.amqp.flush_routes()
 
 
 # --- Personas ------------------------------------------------------------------------

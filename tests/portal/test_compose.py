@@ -12,7 +12,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ["migrate", "web", "worker", "beat"]
+APP_SERVICES = ["migrate", "web", "worker", "worker-screening", "beat"]
 
 
 def _command(service: str) -> list[str]:
@@ -26,7 +26,7 @@ def test_the_production_services_are_all_there():
     assert SERVICES["redis"]["image"].startswith("redis:7")
 
 
-@pytest.mark.parametrize("service", ["postgres", "redis", "web", "worker"])
+@pytest.mark.parametrize("service", ["postgres", "redis", "web", "worker", "worker-screening"])
 def test_long_running_services_have_health_checks(service):
     assert SERVICES[service]["healthcheck"]["test"]
 
@@ -53,11 +53,22 @@ def test_the_web_command_names_an_importable_wsgi_app_and_config():
     assert (ROOT / command[command.index("--config") + 1]).is_file()
 
 
-@pytest.mark.parametrize("service", ["worker", "beat"])
+@pytest.mark.parametrize("service", ["worker", "worker-screening", "beat"])
 def test_celery_commands_name_the_project_app(service):
     command = _command(service)
     assert command[:3] == ["celery", "-A", "portal"]
     assert importlib.util.find_spec("portal.celery") is not None
+
+
+def test_the_workers_consume_every_queue_the_tasks_are_routed_to(settings):
+    consumed = {
+        queue
+        for service in ("worker", "worker-screening")
+        for queue in _command(service)[_command(service).index("--queues") + 1].split(",")
+    }
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert consumed == routed | {settings.CELERY_TASK_DEFAULT_QUEUE}
+    assert _command("worker-screening")[5] == settings.SCREENING_QUEUE
 
 
 def test_the_migrate_command_is_a_manage_py_command():

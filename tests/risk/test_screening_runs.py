@@ -10,9 +10,11 @@ from django.core.management import call_command
 
 from contributions.models import InsuredPerson
 from contributions.rules import Month
+from contributions.tasks import reconcile_ledger
+from portal.celery import app as celery_app
 from risk import services as risk_services
 from risk.models import RiskFlag, ScreeningRun
-from tests.conftest import start_worker, stop_worker
+from tests.conftest import _forget_routing, start_worker, stop_worker
 from tests.factories import paid_months
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -116,3 +118,35 @@ def test_ledger_wide_rules_run_once_in_a_piece_of_their_own(
     # The directly written records are missing from the journal in both provinces.
     assert summary["hits"]["RK-RC"] == 2
     assert summary["hits"]["RK-02"] >= 3
+
+
+def test_screening_and_accounting_each_go_to_the_workers_of_their_own_queue(
+    ledger_with_overlaps, own_queue
+):
+    # Two hosts: one consumes only the screening queue, the other the default queue and the
+    # accounting queue; the tasks are routed as in production, to this test's queues.
+    screening, accounting = f"{own_queue}-screening", f"{own_queue}-accounting"
+    celery_app.conf.task_routes = {
+        "risk.tasks.*": {"queue": screening},
+        "contributions.tasks.*": {"queue": accounting},
+    }
+    _forget_routing()
+    queues = {"CELERY_SCREENING_QUEUE": screening, "CELERY_ACCOUNTING_QUEUE": accounting}
+    screening_host = start_worker(
+        "screening-host@localhost", queue=own_queue, consumes=[screening], **queues
+    )
+    accounting_host = start_worker(
+        "accounting-host@localhost", queue=own_queue, consumes=[own_queue, accounting], **queues
+    )
+    try:
+        run = risk_services.screening_start(rule_codes=["RK-02"])
+        deadline = time.monotonic() + 240
+        while (run := ScreeningRun.objects.get(pk=run.pk)).status != "completed":
+            assert time.monotonic() < deadline, f"run still {run.status}"
+            time.sleep(0.3)
+        assert set(run.slices.values_list("worker", flat=True)) == {"screening-host@localhost"}
+        # The screening host does not consume the accounting queue: the other host reconciles.
+        assert "discrepancies" in reconcile_ledger.delay().get(timeout=240)
+    finally:
+        stop_worker(screening_host)
+        stop_worker(accounting_host)
