@@ -12,7 +12,6 @@ Prints rows/s of both, the ratio, and the peak resident memory of the web worker
 """
 
 import argparse
-import contextlib
 import http.client
 import json
 import os
@@ -24,10 +23,9 @@ import time
 import uuid
 from decimal import Decimal
 
-import psutil
 import psycopg
 
-from tests.bench.common import ROOT, database_url, manage, wait_for_port
+from tests.bench.common import ROOT, MemoryWatch, database_url, manage, wait_for_port
 
 PROVINCES = {"11": "110101", "31": "310101"}
 MONTHS = [f"2024-{m:02d}" for m in range(1, 13)] + [f"2025-{m:02d}" for m in range(1, 11)]
@@ -66,25 +64,25 @@ def _base(i: int) -> Decimal:
 
 
 def _batches(people: list[tuple[str, str]]) -> dict[str, list[bytes]]:
-    """Request bodies per province, each of BATCH_ROWS rows."""
-    rows: dict[str, list[dict]] = {province: [] for province in PROVINCES}
+    """Request bodies per province, each of BATCH_ROWS rows (encoded as they fill, so a
+    ten-million-row run holds bytes, not dictionaries)."""
+    bodies: dict[str, list[bytes]] = {province: [] for province in PROVINCES}
+    pending: dict[str, list[dict]] = {province: [] for province in PROVINCES}
     for i, (id_number, province) in enumerate(people):
+        base = str(_base(i))
         for month in MONTHS:
-            rows[province].append(
-                {
-                    "id_number": id_number,
-                    "month": month,
-                    "scheme": "flexible",
-                    "wage_or_base": str(_base(i)),
-                }
-            )
-    return {
-        province: [
-            json.dumps({"rows": chunk[i : i + BATCH_ROWS]}).encode()
-            for i in range(0, len(chunk), BATCH_ROWS)
-        ]
-        for province, chunk in rows.items()
-    }
+            chunk = pending[province]
+            chunk.append(
+                {"id_number": id_number, "month": month, "scheme": "flexible",
+                 "wage_or_base": base}
+            )  # fmt: skip
+            if len(chunk) == BATCH_ROWS:
+                bodies[province].append(json.dumps({"rows": chunk}).encode())
+                chunk.clear()
+    for province, chunk in pending.items():
+        if chunk:
+            bodies[province].append(json.dumps({"rows": chunk}).encode())
+    return bodies
 
 
 def _copy_rows(conn: psycopg.Connection, people: list[tuple[str, str]]) -> tuple[int, float]:
@@ -133,22 +131,6 @@ def _register_persons(conn: psycopg.Connection, people: list[tuple[str, str]]) -
                  "active", "now", "now")
             )  # fmt: skip
     conn.commit()
-
-
-class MemoryWatch(threading.Thread):
-    """Samples the resident memory of gunicorn's workers until stopped."""
-
-    def __init__(self, master_pid: int) -> None:
-        super().__init__(daemon=True)
-        self.master = psutil.Process(master_pid)
-        self.peak = 0
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(0.1):
-            for worker in self.master.children():
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    self.peak = max(self.peak, worker.memory_info().rss)
 
 
 def _post_all(port: int, key: str, bodies: list[bytes], failures: list[str]) -> None:
@@ -238,7 +220,7 @@ def main() -> int:
         "api_rows_posted": posted,
         "batch_rows": BATCH_ROWS,
         "web_workers": WEB_WORKERS,
-        "web_worker_peak_rss_mb": round(watch.peak / 2**20, 1),
+        "web_worker_peak_rss_mb": watch.peak_mb,
     }
     print(json.dumps(summary, indent=2))
     return 0 if posted == copied else 1

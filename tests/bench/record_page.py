@@ -26,7 +26,7 @@ import time
 
 import psycopg
 
-from tests.bench.common import ROOT, database_url, manage, wait_for_port
+from tests.bench.common import ROOT, MemoryWatch, database_url, manage, wait_for_port
 
 DATABASE = "portal_bench_record"
 PERSONS_SIGNED_IN = 500
@@ -39,7 +39,7 @@ from django.conf import settings
 from accounts.models import User
 from contributions.models import InsuredPerson
 for person in InsuredPerson.objects.filter(pk__in=[{ids}]):
-    user = User.objects.create_user(username=person.id_number)
+    user = person.user or User.objects.create_user(username=person.id_number)
     person.user = user
     person.save(update_fields=["user"])
     session = import_module(settings.SESSION_ENGINE).SessionStore()
@@ -94,11 +94,18 @@ def _load(port: int, path: str, script: str, seconds: int) -> dict[str, float]:
     }
 
 
-def _measure(persons: int, seconds: int, port: int, workers: int, threads: int) -> dict:
-    with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        admin.execute(f"CREATE DATABASE {DATABASE}")
-    url = database_url(DATABASE)
+def _measure(
+    persons: int, seconds: int, port: int, workers: int, threads: int, database: str | None
+) -> dict:
+    """Generate a nation of `persons` in a database of its own, or with `database` use the
+    nation already there, and measure."""
+    generate = database is None
+    if generate:
+        database = DATABASE
+        with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {database}")
+            admin.execute(f"CREATE DATABASE {database}")
+    url = database_url(database)
     # One secret key for both: a session's authentication hash is signed with it.
     secret_key = secrets.token_urlsafe(50)
     build = dict(
@@ -106,7 +113,8 @@ def _measure(persons: int, seconds: int, port: int, workers: int, threads: int) 
     )
     manage(build, "migrate", "--noinput")
     started = time.monotonic()
-    manage(build, "generate_nation", f"--persons={persons}", "--seed=1")
+    if generate:
+        manage(build, "generate_nation", f"--persons={persons}", "--seed=1")
     generated = time.monotonic() - started
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
@@ -141,8 +149,9 @@ def _measure(persons: int, seconds: int, port: int, workers: int, threads: int) 
                 )
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(WRK_SCRIPT.format(sessions=",".join(f'"{s}"' for s in sessions)))
-        record = _load(port, "/me/record/", script.name, seconds)
-        trivial = _load(port, "/healthz", script.name, seconds)
+        with MemoryWatch(server.pid) as watch:
+            record = _load(port, "/me/record/", script.name, seconds)
+            trivial = _load(port, "/healthz", script.name, seconds)
     finally:
         server.terminate()
         server.wait(30)
@@ -154,6 +163,7 @@ def _measure(persons: int, seconds: int, port: int, workers: int, threads: int) 
         "record_page": record,
         "trivial_view": trivial,
         "record_vs_trivial_req_per_s": round(record["req_per_s"] / trivial["req_per_s"], 3),
+        "web_worker_peak_rss_mb": watch.peak_mb,
     }
 
 
@@ -168,11 +178,17 @@ def main() -> int:
     parser.add_argument(
         "--threads", type=int, default=1, help="Threads per gunicorn worker (above 1: gthread)."
     )
+    parser.add_argument(
+        "--database", help="Measure on the nation already in this database (no generation)."
+    )
     args = parser.parse_args()
     for persons in args.persons:  # each size's figures as soon as they are measured
         print(
             json.dumps(
-                _measure(persons, args.seconds, args.port, args.workers, args.threads), indent=2
+                _measure(
+                    persons, args.seconds, args.port, args.workers, args.threads, args.database
+                ),
+                indent=2,
             ),
             flush=True,
         )

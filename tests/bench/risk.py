@@ -26,7 +26,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.bench.common import ROOT, database_url, manage
+from tests.bench.common import ROOT, MemoryWatch, database_url, manage
 
 DATABASE = "portal_bench_risk"
 
@@ -42,19 +42,23 @@ def main() -> int:
     parser.add_argument(
         "--runs", type=int, default=3, help="Screening runs, each with its own scan (default 3)."
     )
+    parser.add_argument("--database", default=DATABASE, help=f"(default {DATABASE})")
     args = parser.parse_args()
+    database = args.database
     if not args.reuse:
         with psycopg.connect(database_url("postgres"), autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-            admin.execute(f"CREATE DATABASE {DATABASE}")
+            admin.execute(f"DROP DATABASE IF EXISTS {database}")
+            admin.execute(f"CREATE DATABASE {database}")
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     env = dict(
         os.environ,
-        DATABASE_URL=database_url(DATABASE),
+        DATABASE_URL=database_url(database),
         PORTAL_ENVIRONMENT="development",
         DEBUG="false",
         LOG_LEVEL="WARNING",
         CELERY_TASK_DEFAULT_QUEUE=queue,
+        CELERY_SCREENING_QUEUE=queue,
+        CELERY_ACCOUNTING_QUEUE=queue,
     )
     truth_path = ROOT / "var" / "bench-risk-truth.jsonl"
     truth_path.parent.mkdir(exist_ok=True)
@@ -65,8 +69,9 @@ def main() -> int:
                f"--anomalies={truth_path}")  # fmt: skip
     nation_seconds = time.monotonic() - started
 
-    with psycopg.connect(database_url(DATABASE), autocommit=True) as conn:
+    with psycopg.connect(database_url(database), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")  # the generated rows written out before the clock runs
         rows = conn.execute("SELECT count(*) FROM contributions_contributionrecord").fetchone()[0]
 
     workers = [
@@ -97,13 +102,14 @@ def main() -> int:
     ]
     try:
         time.sleep(5)  # let both workers connect before the first run is dispatched
-        runs = [_screen_once(env) for _ in range(args.runs)]
+        with MemoryWatch(*(worker.pid for worker in workers)) as watch:
+            runs = [_screen_once(env, database) for _ in range(args.runs)]
     finally:
         for worker in workers:
             worker.terminate()
             worker.wait(30)
 
-    recall = _recall(truth_path)
+    recall = _recall(truth_path, database)
     ratios = [run["screening_vs_scan"] for run in runs]
     hits = [run.pop("hits_by_rule") for run in runs]
     report = {
@@ -111,6 +117,7 @@ def main() -> int:
         "persons": args.persons,
         "generate_nation_seconds": None if args.reuse else round(nation_seconds, 1),
         "workers": 2,
+        "worker_peak_rss_mb": watch.peak_mb,
         "runs": runs,
         "screening_vs_scan_median": statistics.median(ratios),
         "screening_vs_scan_worst": max(ratios),
@@ -126,10 +133,10 @@ def main() -> int:
     return 0 if passed else 1
 
 
-def _screen_once(env: dict[str, str]) -> dict:
+def _screen_once(env: dict[str, str], database: str) -> dict:
     """One full screening run from a clean flag table, with the scan measured just before
     it, so that both readings share the machine's state of the moment."""
-    with psycopg.connect(database_url(DATABASE), autocommit=True) as conn:
+    with psycopg.connect(database_url(database), autocommit=True) as conn:
         conn.execute("DELETE FROM risk_riskflag")
         scan_seconds = _best_scan_seconds(conn)
         # The same scan by one process, for comparison; the ratio uses the parallel one.
@@ -140,7 +147,7 @@ def _screen_once(env: dict[str, str]) -> dict:
     command_seconds = time.monotonic() - started
     # The run's own wall time, from its creation to its close; the command's adds starting
     # Django and polling for the end.
-    with psycopg.connect(database_url(DATABASE)) as conn:
+    with psycopg.connect(database_url(database)) as conn:
         (screen_seconds,) = conn.execute(
             "SELECT extract(epoch FROM finished_at - created_at)::float "
             "FROM risk_screeningrun WHERE public_id = %s",
@@ -168,9 +175,9 @@ def _best_scan_seconds(conn: psycopg.Connection) -> float:
     return min(times)
 
 
-def _recall(truth_path: Path) -> dict[str, float]:
+def _recall(truth_path: Path, database: str) -> dict[str, float]:
     truth = [json.loads(line) for line in truth_path.read_text(encoding="utf-8").splitlines()]
-    with psycopg.connect(database_url(DATABASE)) as conn:
+    with psycopg.connect(database_url(database)) as conn:
         flagged = set(
             conn.execute(
                 "SELECT f.rule_id, coalesce(p.id_number, f.subject) FROM risk_riskflag f "

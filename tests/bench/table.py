@@ -1,0 +1,234 @@
+"""Every benchmark of the project side by side, each beside its baseline measured in the
+same run, written as one table.
+
+    make bench   (python -m portal.devstack exec -- python -m tests.bench.table)
+
+For each size (--persons, by default 10,000 and 100,000 persons: about 1M and 10M
+contribution rows): a synthetic nation with planted anomalies in one database, screened in
+full (tests.bench.risk; baseline: one sequential scan), then its record page under 16
+clients (tests.bench.record_page; baseline: a trivial Django view); and as many rows ingested
+through the API (tests.bench.ingest; baseline: raw COPY into the same table). Once: the bulk
+move of an employer with 5,000 active enrolments and 500 transfers taken through every step
+(tests.bench.employer_move; baseline: posting as many rows). Writes
+bench/results/YYYY-MM-DD.md (a row per figure: size, value, baseline, ratio, target, and
+peak resident memory of the web or worker processes; the machine above) and an SVG plot of
+each figure against size beside it.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import psutil
+import psycopg
+
+from tests.bench.common import ROOT, database_url, last_json
+
+NATION = "portal_bench_nation"
+TODAY = datetime.datetime.now(datetime.UTC).date()
+RESULTS = ROOT / "bench" / "results"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One row of the table."""
+
+    name: str  # ingest, screening, record page, bulk move, transfer
+    size: int  # contribution rows in the ledger measured
+    what: str
+    value: float
+    baseline_what: str
+    baseline: float
+    ratio: float
+    target: str
+    met: bool
+    note: str = ""
+    peak_rss_mb: float | None = None
+
+
+def _run(module: str, *args: str) -> dict:
+    started = time.monotonic()
+    print(f"… {module} {' '.join(args)}", file=sys.stderr, flush=True)
+    out = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    print(f"  {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
+    return last_json(out)
+
+
+def _size(persons: int) -> list[Figure]:
+    risk = _run("tests.bench.risk", f"--persons={persons}", "--runs=2", f"--database={NATION}")
+    rows = risk["contribution_rows"]
+    screening = statistics.median(run["screening_seconds"] for run in risk["runs"])
+    scan = statistics.median(run["sequential_scan_seconds"] for run in risk["runs"])
+    recall = min(risk["recall_by_rule"].values())
+    figures = [
+        Figure(
+            "screening", rows, "full run (s)", screening, "sequential scan (s)", scan,
+            round(screening / scan, 1), "≤ 6× the scan, recall 100 %",
+            screening / scan <= 6 and recall == 1.0, f"lowest recall {recall:.0%}",
+            risk["worker_peak_rss_mb"],
+        )
+    ]  # fmt: skip
+    page = _run("tests.bench.record_page", f"--persons={persons}", f"--database={NATION}")
+    record, trivial = page["record_page"], page["trivial_view"]
+    ratio = page["record_vs_trivial_req_per_s"]
+    figures.append(
+        Figure(
+            "record page", rows, "req/s", record["req_per_s"], "trivial view (req/s)",
+            trivial["req_per_s"], ratio, "≥ 0.5 of the trivial view, p99 < 30 ms",
+            ratio >= 0.5 and record["p99_ms"] < 30,
+            f"p50 {record['p50_ms']} ms, p99 {record['p99_ms']} ms", page["web_worker_peak_rss_mb"],
+        )
+    )  # fmt: skip
+    # As many rows as the nation holds: 2 provinces × 22 months per person.
+    ingest = _run("tests.bench.ingest", f"--persons={round(rows / 44)}")
+    figures.append(
+        Figure(
+            "ingest", ingest["rows"], "API (rows/s)", ingest["api_rows_per_s"], "COPY (rows/s)",
+            ingest["copy_rows_per_s"], ingest["api_vs_copy"], "≥ 0.5 of COPY",
+            ingest["api_vs_copy"] >= 0.5, f"{ingest['api_seconds']} s for {ingest['rows']:,} rows",
+            ingest["web_worker_peak_rss_mb"],
+        )
+    )  # fmt: skip
+    return figures
+
+
+def _moves() -> list[Figure]:
+    move = _run("tests.bench.employer_move")
+    rows = move["staff"] * 13
+    return [
+        Figure(
+            "bulk move", rows, "employer with 5,000 staff to another province (s)",
+            move["move_across_provinces_seconds"], "posting 5,000 rows (s)",
+            move["post_rows_seconds"], move["move_across_provinces_vs_posting"], "< 5 s",
+            move["move_across_provinces_seconds"] < 5,
+            f"within the province {move['move_within_province_seconds']} s",
+        ),
+        Figure(
+            "transfer", rows, f"{move['transfers_completed']} transfers end to end (s)",
+            move["transfers_end_to_end_seconds"],
+            f"posting the {move['transfer_rows_moved']:,} rows they move (s)",
+            move["posting_moved_rows_seconds"], move["transfers_vs_posting"], "none set", True,
+        ),
+    ]  # fmt: skip
+
+
+def _machine() -> str:
+    with psycopg.connect(database_url("postgres")) as conn:
+        server = conn.execute("SHOW server_version").fetchone()[0]
+    memory = psutil.virtual_memory().total / 2**30
+    return (
+        f"{os.cpu_count()} cores, {memory:.0f} GiB memory, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, PostgreSQL {server}"
+    )
+
+
+def _svg(name: str, figures: list[Figure]) -> str:
+    """The figure and its baseline against the ledger's size, as a small line chart."""
+    points = sorted(figures, key=lambda f: f.size)
+    top = max(max(f.value, f.baseline) for f in points) or 1
+    sizes = [f.size for f in points]
+    low, high = min(sizes), max(sizes)
+
+    def x(size: int) -> float:
+        return 60 + (0 if high == low else (size - low) / (high - low) * 300)
+
+    def y(value: float) -> float:
+        return 170 - value / top * 140
+
+    lines = []
+    for label, attr, colour in (("value", "value", "#1f5fa8"), ("baseline", "baseline", "#888")):
+        path = " ".join(f"{x(f.size):.1f},{y(getattr(f, attr)):.1f}" for f in points)
+        lines.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        lines += [
+            f'<circle cx="{x(f.size):.1f}" cy="{y(getattr(f, attr)):.1f}" r="3" fill="{colour}">'
+            f"<title>{label} {getattr(f, attr):,} at {f.size:,} rows</title></circle>"
+            for f in points
+        ]
+    ticks = "".join(
+        f'<text x="{x(f.size):.1f}" y="190" text-anchor="middle">{f.size / 1e6:.1f}M</text>'
+        for f in points
+    )
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="220" '
+        'font-family="sans-serif" font-size="11" role="img">'
+        f"<title>{name}: {points[0].what} (blue) and {points[0].baseline_what} (grey) "
+        "against contribution rows</title>"
+        f'<text x="10" y="16" font-weight="bold">{name}: {points[0].what}</text>'
+        '<line x1="60" y1="170" x2="370" y2="170" stroke="#000"/>'
+        f'<text x="10" y="34">{top:,.0f}</text>{"".join(lines)}{ticks}'
+        '<text x="215" y="210" text-anchor="middle">contribution rows in the ledger</text></svg>'
+    )
+
+
+def _table(figures: list[Figure], machine: str, minutes: float) -> str:
+    lines = [
+        f"# Benchmarks, {TODAY:%Y-%m-%d}",
+        "",
+        f"Machine: {machine}. `make bench` took {minutes:.0f} minutes.",
+        "",
+        "| figure | ledger rows | value | baseline | ratio | target | met | detail "
+        "| peak RSS (MB) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for f in figures:
+        rss = "" if f.peak_rss_mb is None else f"{f.peak_rss_mb:,.0f}"
+        lines.append(
+            f"| {f.name} | {f.size:,} | {f.value:,} {f.what} | {f.baseline:,} {f.baseline_what} "
+            f"| {f.ratio} | {f.target} | {'yes' if f.met else '**no**'} | {f.note} | {rss} |"
+        )
+    lines += [
+        "| incremental screening | – | not measured | – | – | ≤ 5 % of a full run, same flags "
+        "| **no** | not built yet | |",
+        "",
+        "Growth with the ledger (value at the largest size ÷ value at the smallest):",
+        "",
+    ]
+    for name in dict.fromkeys(f.name for f in figures):
+        sized = sorted((f for f in figures if f.name == name), key=lambda f: f.size)
+        if len(sized) > 1:
+            first, last = sized[0], sized[-1]
+            lines.append(
+                f"- {name}: {last.value / first.value:.2f} for {last.size / first.size:.1f}× "
+                f"the rows (baseline {last.baseline / first.baseline:.2f})"
+            )
+    lines += ["", "Plots: " + ", ".join(f"[{n}]({_slug(n)})" for n in _plotted(figures)), ""]
+    return "\n".join(lines)
+
+
+def _slug(name: str) -> str:
+    return f"{TODAY:%Y-%m-%d}-{name.replace(' ', '-')}.svg"
+
+
+def _plotted(figures: list[Figure]) -> list[str]:
+    names = [f.name for f in figures]
+    return [name for name in dict.fromkeys(names) if names.count(name) > 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, nargs="+", default=[10_000, 100_000])
+    args = parser.parse_args()
+    started = time.monotonic()
+    figures = [figure for persons in args.persons for figure in _size(persons)]
+    figures += _moves()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for name in _plotted(figures):
+        (RESULTS / _slug(name)).write_text(_svg(name, [f for f in figures if f.name == name]))
+    table = _table(figures, _machine(), (time.monotonic() - started) / 60)
+    path = RESULTS / f"{TODAY:%Y-%m-%d}.md"
+    path.write_text(table, encoding="utf-8")
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
