@@ -55,12 +55,13 @@ class Figure:
 def _run(module: str, *args: str) -> dict:
     started = time.monotonic()
     print(f"… {module} {' '.join(args)}", file=sys.stderr, flush=True)
-    out = subprocess.run(
-        [sys.executable, "-m", module, *args],
-        cwd=ROOT, check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{module} failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
     print(f"  {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
-    return last_json(out)
+    return last_json(done.stdout)
 
 
 def _size(persons: int) -> list[Figure]:
