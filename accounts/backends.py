@@ -13,7 +13,7 @@ from accounts.models import User
 PRINCIPAL_SECONDS = 60
 
 
-def principal_key(user_id: int | str) -> str:
+def kept_principal_key(user_id: int | str) -> str:
     """The cache key under which a signed-in user, as loaded, is kept."""
     return f"principal:{user_id}"
 
@@ -21,7 +21,7 @@ def principal_key(user_id: int | str) -> str:
 def principal_changed(user_ids: Iterable[int]) -> None:
     """Drop the kept principals of these users now and again once the transaction commits
     (a request in between may have kept the version from before the change)."""
-    keys = [principal_key(user_id) for user_id in user_ids if user_id is not None]
+    keys = [kept_principal_key(user_id) for user_id in user_ids if user_id is not None]
     if keys:
         cache.delete_many(keys)
         transaction.on_commit(lambda: cache.delete_many(keys), robust=True)
@@ -33,7 +33,7 @@ class UserBackend(ModelBackend):
     asking costs one cache read, not a query."""
 
     def get_user(self, user_id: int) -> User | None:
-        key = principal_key(user_id)
+        key = kept_principal_key(user_id)
         user = cache.get(key)
         if user is None:
             try:

@@ -204,8 +204,8 @@ def me_record(request: HttpRequest, person: InsuredPerson) -> HttpResponse:
     return HttpResponse(page.replace(CSRF_SLOT, get_token(request).encode()))
 
 
-# How long a rendering of a record is kept: a posting changes its key at once; this bounds
-# how long a changed average wage (the career picture) takes to show.
+# How long a rendering of a record is kept: a posting outdates it at once; this bounds how
+# long a changed average wage (the career picture) takes to show.
 RECORD_PAGE_SECONDS = 24 * 3600
 # Rendered in place of the form token in a kept page, and replaced by the request's own.
 CSRF_SLOT = b"csrf-token-slot-4f1d9a"

@@ -11,12 +11,15 @@ through the API (tests.bench.ingest; baseline: raw COPY into the same table). On
 move of an employer with 5,000 active enrolments and 500 transfers taken through every step
 (tests.bench.employer_move; baseline: posting as many rows). Writes
 bench/results/YYYY-MM-DD.md (a row per figure: size, value, baseline, ratio, target, and
-peak resident memory of the web or worker processes; the machine above) and an SVG plot of
-each figure against size beside it.
+peak resident memory of the web or worker processes; the machine above), an SVG plot of
+each figure against size beside it, and the figures as YYYY-MM-DD.json (`--render` writes
+the table and plots from such a file again).
 """
 
 import argparse
+import dataclasses
 import datetime
+import json
 import os
 import platform
 import statistics
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 import psycopg
@@ -183,14 +187,16 @@ def _table(figures: list[Figure], machine: str, minutes: float) -> str:
     for f in figures:
         rss = "" if f.peak_rss_mb is None else f"{f.peak_rss_mb:,.0f}"
         lines.append(
-            f"| {f.name} | {f.size:,} | {f.value:,} {f.what} | {f.baseline:,} {f.baseline_what} "
-            f"| {f.ratio} | {f.target} | {'yes' if f.met else '**no**'} | {f.note} | {rss} |"
+            f"| {f.name} | {f.size:,} | {_number(f.value)} {f.what} | {_number(f.baseline)} "
+            f"{f.baseline_what} | {f.ratio} | {f.target} | {'yes' if f.met else '**no**'} "
+            f"| {f.note} | {rss} |"
         )
     lines += [
         "| incremental screening | – | not measured | – | – | ≤ 5 % of a full run, same flags "
         "| **no** | not built yet | |",
         "",
-        "Growth with the ledger (value at the largest size ÷ value at the smallest):",
+        "Growth with the ledger (value at the largest size ÷ value at the smallest; for a "
+        "time, linear growth is the ratio of the sizes, for a rate flat is 1):",
         "",
     ]
     for name in dict.fromkeys(f.name for f in figures):
@@ -205,6 +211,10 @@ def _table(figures: list[Figure], machine: str, minutes: float) -> str:
     return "\n".join(lines)
 
 
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.3g}"
+
+
 def _slug(name: str) -> str:
     return f"{TODAY:%Y-%m-%d}-{name.replace(' ', '-')}.svg"
 
@@ -217,16 +227,33 @@ def _plotted(figures: list[Figure]) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument(
+        "--render", metavar="JSON", help="Write the table and plots of figures measured before."
+    )
     args = parser.parse_args()
-    started = time.monotonic()
-    figures = [figure for persons in args.persons for figure in _size(persons)]
-    figures += _moves()
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    raw = RESULTS / f"{TODAY:%Y-%m-%d}.json"
+    if args.render:
+        measured = json.loads(Path(args.render).read_text(encoding="utf-8"))
+        figures = [Figure(**figure) for figure in measured["figures"]]
+        machine, minutes = measured["machine"], measured["minutes"]
+    else:
+        started = time.monotonic()
+        figures = [figure for persons in args.persons for figure in _size(persons)]
+        figures += _moves()
+        machine, minutes = _machine(), (time.monotonic() - started) / 60
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        raw.write_text(
+            json.dumps(
+                {"machine": machine, "minutes": round(minutes, 1),
+                 "figures": [dataclasses.asdict(f) for f in figures]},
+                ensure_ascii=False, indent=1,
+            ),
+            encoding="utf-8",
+        )  # fmt: skip
     for name in _plotted(figures):
         (RESULTS / _slug(name)).write_text(_svg(name, [f for f in figures if f.name == name]))
-    table = _table(figures, _machine(), (time.monotonic() - started) / 60)
-    path = RESULTS / f"{TODAY:%Y-%m-%d}.md"
-    path.write_text(table, encoding="utf-8")
+    table = _table(figures, machine, minutes)
+    (RESULTS / f"{TODAY:%Y-%m-%d}.md").write_text(table, encoding="utf-8")
     print(table)
     return 0
 
