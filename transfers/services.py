@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Value
@@ -210,7 +211,7 @@ def temporary_accounts_collect(
 
 
 def enrolment_open_moving(
-    *, person: InsuredPerson, province: str, on: date, **fields
+    *, person: InsuredPerson, province: str, on: date, **fields: Any
 ) -> tuple[Enrolment, bool]:
     """Open an enrolment (`contributions.services.enrolment_open`); when it is a move to
     another province, the temporary accounts held elsewhere are collected into the
