@@ -197,16 +197,16 @@ def temporary_accounts_collect(
         applied, refusals = transfers_apply_together(
             persons=[person], from_province=province, to_province=into, applied_on=on, by=by
         )
-        filed += applied
         if refusals:
             refused[province] = refusals[person.pk]
-    for transfer in filed:
-        audit_record(
-            actor=by,
-            action="temporary_account_collect",
-            subject=_subject(transfer),
-            detail={"from": transfer.from_province_id, "into": into},
-        )
+        for transfer in applied:
+            audit_record(
+                actor=by,
+                action="temporary_account_collect",
+                subject=_subject(transfer),
+                detail={"from": province, "into": into},
+            )
+        filed += applied
     return filed, refused
 
 
@@ -220,9 +220,7 @@ def enrolment_open_moving(
         original = selectors.original_insured_place(person_id=person.pk)
         enrolment, created = enrolment_open(person=person, province=province, **fields)
         if created and original is not None:
-            held = selectors.temporary_accounts_held(person_id=person.pk, excluding=[province])
-            if held:
-                temporary_accounts_collect(person=person, into=original, on=on)
+            temporary_accounts_collect(person=person, into=original, on=on)
     return enrolment, created
 
 
