@@ -8,6 +8,7 @@ Money is always ``Decimal``. Each money component is computed at full precision 
 to fen (0.01) with ROUND_HALF_UP; a total is the sum of its rounded components.
 """
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -683,10 +684,14 @@ def _early_date_warnings(birth: date | None) -> list[IdNumberIssue]:
     return [IdNumberIssue("date_too_early", f"birth date {birth} is before 1900-01-01")]
 
 
+@functools.lru_cache(maxsize=8192)  # some 3,000 county codes; a batch repeats them
+def _county_listed(address_code: str) -> bool:
+    return any("county" in props for _, props in numdb.get("cn/loc").info(address_code))
+
+
 def _address_warnings(number: str) -> list[IdNumberIssue]:
     # Historic and abolished codes are legitimate, so an unknown county is only a warning.
-    found = {key for _, props in numdb.get("cn/loc").info(number[:6]) for key in props}
-    if "county" in found:
+    if _county_listed(number[:6]):
         return []
     return [IdNumberIssue("address_code", f"address code {number[:6]} is not in GB/T 2260")]
 
