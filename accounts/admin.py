@@ -182,12 +182,20 @@ class ChangeRequestAdmin(LedgerAdmin):
     @admin.action(description="Approve the selected requests (复核通过)")
     def approve(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
         if "apply" not in request.POST:
+            changes = list(queryset.select_related("person"))
+            retiring = [c.person_id for c in changes if c.kind == ChangeRequest.Kind.RETIREMENT]
+            access_record(  # the checker reads these persons' national records
+                principal=request.user,
+                person_ids=[pk for pk in retiring if pk is not None],
+                action="admin_retirement_check",
+                path=request.path,
+            )
             return action_confirmation(
                 self,
                 request,
                 queryset,
                 forms.Form(),
-                [self._facts(request, change) for change in queryset],
+                [_facts(change) for change in changes],
                 action="approve",
                 title="Approve change requests",
                 intro="Each request with what the record says about it now.",
@@ -195,21 +203,6 @@ class ChangeRequestAdmin(LedgerAdmin):
             )
         self._decide(request, queryset, approve=True, note="")
         return None
-
-    def _facts(self, request: HttpRequest, change: ChangeRequest) -> str:
-        """A retirement with the facts from the person's national record (the read is
-        logged); any other request by its summary."""
-        if change.kind != ChangeRequest.Kind.RETIREMENT or change.person is None:
-            return change.summary
-        access_record(
-            principal=request.user,
-            person_ids=[change.person_id],
-            action="admin_retirement_check",
-            path=request.path,
-        )
-        month = Month.parse(change.payload["month"])
-        facts = retirement_facts(change.person, today=timezone.localdate(), month=month)
-        return facts.summary(change.person)
 
     @admin.action(description="Refuse the selected requests (驳回)")
     def refuse(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
@@ -240,3 +233,13 @@ class ChangeRequestAdmin(LedgerAdmin):
             else:
                 text, level = f"{change}: {change.get_status_display()}", messages.INFO
             self.message_user(request, text, level)
+
+
+def _facts(change: ChangeRequest) -> str:
+    """A retirement with the facts from the person's national record; any other request
+    by its summary."""
+    if change.kind != ChangeRequest.Kind.RETIREMENT or change.person is None:
+        return change.summary
+    month = Month.parse(change.payload["month"])
+    facts = retirement_facts(change.person, today=timezone.localdate(), month=month)
+    return facts.summary(change.person)
