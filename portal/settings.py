@@ -343,10 +343,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.verify_audit_trail",
         "schedule": crontab(minute=0, hour=4),
     },
-    # Nightly after-the-fact screening (事后稽核) with every batch rule.
+    # After-the-fact screening (事后稽核) with every batch rule: nightly what changed since
+    # the last run, on Sunday nights the whole ledger.
     "screen-ledger": {
         "task": "risk.tasks.screening_nightly",
-        "schedule": crontab(minute=0, hour=1),
+        "schedule": crontab(minute=0, hour=1, day_of_week="1-6"),
+    },
+    "screen-ledger-fully": {
+        "task": "risk.tasks.screening_weekly",
+        "schedule": crontab(minute=0, hour=1, day_of_week=0),
     },
 }
 

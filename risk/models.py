@@ -12,6 +12,7 @@ Invariants:
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -61,7 +62,21 @@ class ScreeningRun(models.Model):
         COMPLETED = "completed", "completed"
         FAILED = "failed", "failed"
 
+    class Scope(models.TextChoices):
+        FULL = "full", "full (全量)"
+        INCREMENTAL = "incremental", "what changed (增量)"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    scope = models.CharField(max_length=12, choices=Scope.choices, default=Scope.FULL)
+    since = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="An incremental run: the completed run it carries on from.",
+    )
+    as_of = models.DateField(null=True, blank=True, help_text="The date the rules judge by.")
     province = models.ForeignKey(
         "accounts.Province",
         on_delete=models.PROTECT,
@@ -98,11 +113,19 @@ class ScreeningRun(models.Model):
 
 class ScreeningSlice(models.Model):
     """A piece of a run that a worker claims and completes exactly once: a range of person
-    ids for the rules about persons, or (no range) the ledger-wide rules, once per run."""
+    ids for the rules about persons (in an incremental run, only the persons listed in that
+    range), or (no range) the ledger-wide rules, once per run."""
 
     run = models.ForeignKey(ScreeningRun, on_delete=models.CASCADE, related_name="slices")
     first_person_id = models.BigIntegerField(null=True, blank=True)
     last_person_id = models.BigIntegerField(null=True, blank=True)
+    person_ids = ArrayField(
+        models.BigIntegerField(),
+        null=True,
+        blank=True,
+        help_text="Only these persons of the range (the changed ones); empty: all of it.",
+    )
+    rule_codes = models.JSONField(default=list, blank=True, help_text="Empty: the run's rules.")
     is_done = models.BooleanField(default=False)
     hits_by_rule = models.JSONField(default=dict, blank=True)
     flags_filed = models.PositiveIntegerField(default=0)
@@ -113,7 +136,11 @@ class ScreeningSlice(models.Model):
         verbose_name = _("screening slice")
         verbose_name_plural = _("screening slices")
         constraints = [
-            models.UniqueConstraint(fields=["run", "first_person_id"], name="slice_once_per_run"),
+            models.UniqueConstraint(
+                fields=["run", "first_person_id"],
+                condition=Q(person_ids__isnull=True),
+                name="slice_once_per_run",
+            ),
             models.UniqueConstraint(
                 fields=["run"],
                 condition=Q(first_person_id__isnull=True),
@@ -134,6 +161,22 @@ class ScreeningSlice(models.Model):
     @property
     def is_ledger_wide(self) -> bool:
         return self.first_person_id is None
+
+
+class ScreeningChange(models.Model):
+    """A person whose screening may have changed (待筛查变更): written by database triggers
+    whenever a row a person rule reads is inserted, updated or deleted, and taken by the
+    next run over the whole ledger. No person (NULL): a change that concerns everyone (a
+    province's policy year), after which the next run is a full one."""
+
+    person_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        verbose_name = _("change to screen")
+        verbose_name_plural = _("changes to screen")
+
+    def __str__(self) -> str:
+        return f"person {self.person_id}" if self.person_id is not None else "everyone"
 
 
 LIVE_FLAG_STATUSES = ("open", "confirmed", "dismissed")

@@ -38,12 +38,12 @@ class Hit:
 
 @dataclass(frozen=True)
 class BatchContext:
-    """What a batch detector gets: a slice of persons (ids first..last, inclusive; None for
-    a ledger-wide rule), the province the run is limited to (None: all), the rule's
-    parameters and the as-of date.
+    """What a batch detector gets: a slice of persons (ids first..last, inclusive, or only
+    the listed `person_ids` of an incremental run; None for a ledger-wide rule), the
+    province the run is limited to (None: all), the rule's parameters and the as-of date.
 
-    Slices are disjoint ranges of person ids, so a finding about a person is found once,
-    by one slice, whichever provinces it spans.
+    Slices are disjoint, so a finding about a person is found once, by one slice,
+    whichever provinces it spans.
     """
 
     first_person_id: int | None
@@ -51,16 +51,24 @@ class BatchContext:
     province: str | None
     parameters: dict[str, Any]
     as_of: date
+    person_ids: list[int] | None = None
 
     @property
     def sql_params(self) -> dict[str, Any]:
         return {
             "first": self.first_person_id,
             "last": self.last_person_id,
+            "person_ids": self.person_ids,
             "province": self.province,
             "as_of": self.as_of,
             **self.parameters,
         }
+
+    def persons_sql(self, column: str) -> str:
+        """SQL limiting `column` (a person id, written by the detector) to the slice."""
+        if self.person_ids is not None:
+            return f"{column} = ANY(%(person_ids)s)"
+        return f"{column} BETWEEN %(first)s AND %(last)s"
 
 
 @dataclass(frozen=True)
@@ -73,8 +81,14 @@ class RuleSpec:
     severity: str  # block | warn | info
     defaults: dict[str, Any] = field(default_factory=dict)
     batch: Callable[[BatchContext], list[Hit]] | None = None
-    # About the ledger as a whole, not persons: runs once per run, in a piece of its own.
+    # Runs once per full run, in a piece of its own, over the whole ledger at once.
     ledger_wide: bool = False
+    # Its findings are about persons, so an incremental run screens it for the persons
+    # that changed (a ledger-wide rule too, by their ids).
+    per_person: bool = True
+    # A finding may appear by the passage of time alone (it judges by the as-of date): an
+    # incremental run on a later date screens it for everyone.
+    time_sensitive: bool = False
 
 
 REGISTRY: dict[str, RuleSpec] = {}

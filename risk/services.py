@@ -135,38 +135,132 @@ def screening_start(
     backtest: bool = False,
     started_by: User | None = None,
     as_of: date | None = None,
+    incremental: bool = False,
 ) -> ScreeningRun:
     """Start a screening run (事后稽核): a run, its slices, and after commit one Celery task
-    per slice, joined by a chord that closes the run."""
+    per slice, joined by a chord that closes the run.
+
+    `incremental`: screen only what changed since the last completed run over the whole
+    ledger (see `_incremental_since`); when that could not give a full run's answer, the
+    run is a full one.
+    """
     rules_sync()
     specs = {spec.code: spec for spec in all_rules() if spec.batch is not None}
     codes = sorted(rule_codes or specs)
     unknown = set(codes) - set(specs)
     if unknown:
         raise ScreeningError(f"no batch rule {', '.join(sorted(unknown))}")
-    bounds = InsuredPerson.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    whole = province is None and not backtest and codes == sorted(specs)
+    if incremental and not whole:
+        raise ScreeningError("An incremental run screens the whole ledger with every rule.")
+    as_of = as_of or timezone.localdate()
     with transaction.atomic():
+        # A run over the whole ledger takes the changes noted so far: it screens them all.
+        # Any other run leaves them to the next whole one.
+        changed = _changes_take() if whole else set()
+        since = _incremental_since(codes, as_of, changed) if incremental else None
         run = ScreeningRun.objects.create(
-            province_id=province, rule_codes=codes, is_backtest=backtest, started_by=started_by
+            province_id=province,
+            rule_codes=codes,
+            is_backtest=backtest,
+            started_by=started_by,
+            as_of=as_of,
+            scope=ScreeningRun.Scope.INCREMENTAL if since else ScreeningRun.Scope.FULL,
+            since=since,
         )
-        if any(specs[code].ledger_wide for code in codes):
-            # Created, and so sent, first: it is the longest piece, the slices fill in
-            # around it.
-            ScreeningSlice.objects.create(run=run)
-        if bounds["first"] is not None and not all(specs[code].ledger_wide for code in codes):
-            ScreeningSlice.objects.bulk_create(
-                ScreeningSlice(
-                    run=run,
-                    first_person_id=first,
-                    last_person_id=min(first + PERSONS_PER_SLICE - 1, bounds["last"]),
-                )
-                for first in range(bounds["first"], bounds["last"] + 1, PERSONS_PER_SLICE)
-            )
+        if since is None:
+            _full_pieces(run, [specs[code] for code in codes])
+        else:
+            _incremental_pieces(run, [specs[code] for code in codes], since, sorted(changed))
         run.slices_total = run.slices.count()
         run.save(update_fields=["slices_total"])
-        as_of_text = (as_of or timezone.localdate()).isoformat()
-        transaction.on_commit(lambda: _enqueue(run.pk, as_of_text))
+        transaction.on_commit(lambda: _enqueue(run.pk, as_of.isoformat()))
     return run
+
+
+def _changes_take() -> set[int | None]:
+    """Remove and return the persons noted as changed (None: everyone); a change committed
+    after this statement stays for the next run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH taken AS (DELETE FROM risk_screeningchange RETURNING person_id) "
+            "SELECT DISTINCT person_id FROM taken"
+        )
+        return {person_id for (person_id,) in cursor.fetchall()}
+
+
+def _incremental_since(
+    codes: list[str], as_of: date, changed: set[int | None]
+) -> ScreeningRun | None:
+    """The run an incremental run can carry on from, or None when only a full run gives
+    the right answer: no completed run over the whole ledger with these rules is the
+    latest such run, a rule or a policy year changed since, or the date went back."""
+    last = (
+        ScreeningRun.objects.filter(province=None, is_backtest=False, rule_codes=codes)
+        .order_by("-created_at")
+        .first()
+    )
+    if last is None or last.status != ScreeningRun.Status.COMPLETED or last.as_of is None:
+        return None
+    if None in changed or as_of < last.as_of:
+        return None
+    if RiskRule.objects.filter(code__in=codes, updated_at__gt=last.created_at).exists():
+        return None
+    return last
+
+
+def _full_pieces(run: ScreeningRun, specs: list[RuleSpec]) -> None:
+    """The ledger-wide piece for the ledger-wide rules, and ranges of persons for the rest."""
+    ledger_wide = [spec.code for spec in specs if spec.ledger_wide]
+    if ledger_wide:
+        # Created, and so sent, first: it is the longest piece, the slices fill in around it.
+        ScreeningSlice.objects.create(run=run, rule_codes=ledger_wide)
+    _range_pieces(run, [spec.code for spec in specs if not spec.ledger_wide])
+
+
+def _range_pieces(run: ScreeningRun, codes: list[str]) -> None:
+    if not codes:
+        return
+    bounds = InsuredPerson.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    if bounds["first"] is None:
+        return
+    ScreeningSlice.objects.bulk_create(
+        ScreeningSlice(
+            run=run,
+            first_person_id=first,
+            last_person_id=min(first + PERSONS_PER_SLICE - 1, bounds["last"]),
+            rule_codes=codes,
+        )
+        for first in range(bounds["first"], bounds["last"] + 1, PERSONS_PER_SLICE)
+    )
+
+
+def _incremental_pieces(
+    run: ScreeningRun, specs: list[RuleSpec], since: ScreeningRun, changed: list[int]
+) -> None:
+    """The rules about provinces in a piece of their own, every person rule for the changed
+    persons and, on a later date than `since`'s, the time-sensitive rules for everyone."""
+    ledger = [spec.code for spec in specs if not spec.per_person]
+    if ledger:
+        ScreeningSlice.objects.create(run=run, rule_codes=ledger)
+    timely = [spec.code for spec in specs if spec.per_person and spec.time_sensitive]
+    moved_on = since.as_of is not None and run.as_of is not None and run.as_of > since.as_of
+    if moved_on:
+        _range_pieces(run, timely)
+    person_codes = [
+        spec.code for spec in specs if spec.per_person and not (moved_on and spec.time_sensitive)
+    ]
+    ScreeningSlice.objects.bulk_create(
+        ScreeningSlice(
+            run=run,
+            first_person_id=persons[0],
+            last_person_id=persons[-1],
+            person_ids=persons,
+            rule_codes=person_codes,
+        )
+        for start in range(0, len(changed), PERSONS_PER_SLICE)
+        if (persons := changed[start : start + PERSONS_PER_SLICE])
+    )
 
 
 def _enqueue(run_id: int, as_of: str) -> None:
@@ -210,9 +304,9 @@ def screening_slice_run(*, slice_id: int, as_of: date, worker: str = "") -> Scre
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
             cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute(INDEX_SCAN_COSTS_SQL)
-        for code in run.rule_codes:
+        for code in piece.rule_codes:
             rule = rules[code]
-            if not rule.is_active or specs[code].ledger_wide != piece.is_ledger_wide:
+            if not rule.is_active:
                 continue
             hits = _detect(specs[code], rule, piece, run.province_id, as_of)
             hits_by_rule[code] = len(hits)
@@ -246,6 +340,7 @@ def _detect(
         province=province,
         parameters=rule.parameters,
         as_of=as_of,
+        person_ids=piece.person_ids,
     )
     if spec.batch is None:  # only rules with a detector get pieces
         raise ScreeningError(f"{spec.code} has no batch detector")

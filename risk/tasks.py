@@ -19,7 +19,13 @@ logger = logging.getLogger(__name__)
 
 @shared_task
 def screening_nightly() -> str:
-    """The beat schedule's nightly run over the whole ledger with every batch rule."""
+    """The beat schedule's nightly run: what changed since the last run, with every rule."""
+    return str(services.screening_start(incremental=True).public_id)
+
+
+@shared_task
+def screening_weekly() -> str:
+    """The beat schedule's weekly run over the whole ledger with every batch rule."""
     return str(services.screening_start().public_id)
 
 

@@ -49,10 +49,13 @@ class _Planter:
 
     def person(self, *, born: Month, sex: str, hukou: str, retired: Month | None = None):
         """A fresh person with a valid ID number; retirees hold a valid certification."""
-        self.sequence += 1
         parity = 1 if sex == "M" else 0
-        sequence = self.sequence * 2 % 1000 + parity  # odd for men, even for women
-        body = f"{hukou}0102{born.year:04d}{born.month:02d}15{sequence:03d}"
+        while True:  # planted again into the same ledger, the next free number
+            self.sequence += 1
+            sequence = self.sequence * 2 % 1000 + parity  # odd for men, even for women
+            body = f"{hukou}0102{born.year:04d}{born.month:02d}15{sequence:03d}"
+            if not InsuredPerson.objects.filter(id_number=body + id_check_digit(body)).exists():
+                break
         person = InsuredPerson.objects.create(
             id_number=body + id_check_digit(body),
             name="稽核样本",
@@ -282,6 +285,8 @@ def _certify_pensioners(as_of: Month) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO risk_certification (person_id, certified_on, valid_until, method) "
-            "SELECT id, %s, %s, 'face' FROM contributions_insuredperson WHERE status = 'retired'",
+            "SELECT id, %s, %s, 'face' FROM contributions_insuredperson p "
+            "WHERE status = 'retired' "
+            "AND NOT EXISTS (SELECT 1 FROM risk_certification c WHERE c.person_id = p.id)",
             [today - timedelta(days=30), today + timedelta(days=335)],
         )

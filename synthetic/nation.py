@@ -277,7 +277,14 @@ class Nation:
     """
 
     def __init__(
-        self, *, persons: int, seed: int, as_of: Month, province_names: Mapping[str, str]
+        self,
+        *,
+        persons: int,
+        seed: int,
+        as_of: Month,
+        province_names: Mapping[str, str],
+        taken_id_numbers: set[str] | None = None,
+        taken_usccs: set[str] | None = None,
     ) -> None:
         # Reproducible synthetic data, not secrets: a seeded PRNG is the point.
         self._rng = random.Random(seed)  # noqa: S311
@@ -290,19 +297,19 @@ class Nation:
         self._births = (first_birth.toordinal(), last_birth.toordinal())
         self._hukou = (list(HUKOU_WEIGHTS), list(accumulate(HUKOU_WEIGHTS.values())))
         self._work = (list(WORK_WEIGHTS), list(accumulate(WORK_WEIGHTS.values())))
-        self._id_numbers: set[str] = set()
-        self.employers = self._employers(province_names)
+        # Numbers and codes already in the ledger, when the nation is added to one.
+        self._id_numbers: set[str] = set(taken_id_numbers or ())
+        self.employers = self._employers(province_names, set(taken_usccs or ()))
         self._pools: dict[str, list[int]] = {code: [] for code in PROVINCES}
         for employer in self.employers:
             self._pools[employer.province].append(employer.index)
 
     # -- employers --------------------------------------------------------------------
 
-    def _employers(self, province_names: Mapping[str, str]) -> list[EmployerSeed]:
+    def _employers(self, province_names: Mapping[str, str], codes: set[str]) -> list[EmployerSeed]:
         rng = self._rng
         total_weight = sum(WORK_WEIGHTS.values())
         employers: list[EmployerSeed] = []
-        codes: set[str] = set()
         for province, weight in WORK_WEIGHTS.items():
             wanted = round(self._count * weight / total_weight / PERSONS_PER_EMPLOYER)
             region = XPCC_REGION if province == "66" else f"{province}01{rng.randint(1, 3):02d}"

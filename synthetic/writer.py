@@ -3,7 +3,8 @@
     manage.py generate_nation --persons 100000 --seed 1 [--as-of 2025-06]
 
 Steps, all in one transaction so that a failure leaves the ledger as it was:
-1. refuse a ledger that already has persons (and refuse production outright);
+1. refuse a ledger that already has persons, unless adding to it (and refuse production
+   outright);
 2. create the missing (province, year) policy rows, marked approximate;
 3. COPY employers, then persons, enrolments, deemed service (before 1998) and contribution
    records, streamed in chunks of persons so memory stays bounded whatever the size;
@@ -28,7 +29,13 @@ from psycopg import Cursor, sql
 from accounts.models import Agency, Province
 from contributions.accounting import interest_post_year
 from contributions.batches import contribution_journal_lines
-from contributions.models import ContributionBatch, InsuredPerson, JournalEntry, ProvincePolicy
+from contributions.models import (
+    ContributionBatch,
+    Employer,
+    InsuredPerson,
+    JournalEntry,
+    ProvincePolicy,
+)
 from contributions.rules import CHINA_TIME, ContributionBand, Month
 from contributions.services import journal_post, record_changed
 from synthetic.anomalies import plant
@@ -99,9 +106,15 @@ def nation_generate(
     if_empty: bool,
     anomalies: Path | None,
     progress: Progress | None = None,
+    add: bool = False,
 ) -> Generated:
     """Write a nation into an empty ledger, in one transaction (see the module docstring);
-    `progress(what, done, total)` hears of each chunk of persons and year of interest."""
+    `progress(what, done, total)` hears of each chunk of persons and year of interest.
+
+    `add`: write `persons` more persons (and their employers) beside those already there,
+    with other ID numbers; a seed gives its batches, so it is used once. The added
+    accounts are credited no interest.
+    """
     if settings.ENVIRONMENT == "production":
         raise GenerationRefused(
             "generate_nation writes synthetic people and is refused in production."
@@ -116,14 +129,13 @@ def nation_generate(
         existing = InsuredPerson.objects.count()
         if existing and if_empty:
             return Generated(counts=None, existing=existing)
-        if existing:
+        if existing and not add:
             raise GenerationRefused(
                 f"The ledger already has {existing} insured persons; generate_nation only "
                 "fills an empty ledger."
             )
-        counts = _NationWriter(persons=persons, seed=seed, as_of=as_of).write(
-            progress or (lambda what, done, total: None)
-        )
+        writer = _NationWriter(persons=persons, seed=seed, as_of=as_of, add=add)
+        counts = writer.write(progress or (lambda what, done, total: None))
         planted = plant(path=anomalies, as_of=as_of) if anomalies else None
     return Generated(counts=counts, planted=planted)
 
@@ -133,9 +145,17 @@ class _NationWriter:
 
     cursor: Cursor[Any]  # the psycopg cursor under Django's, for COPY; set by write()
 
-    def __init__(self, *, persons: int, seed: int, as_of: Month) -> None:
+    def __init__(self, *, persons: int, seed: int, as_of: Month, add: bool = False) -> None:
         self.total_persons = persons
         self.seed = seed
+        self.add = add
+        if (
+            add
+            and ContributionBatch.objects.filter(
+                public_id=self._public_id("batch", PROVINCES[0])
+            ).exists()
+        ):
+            raise GenerationRefused(f"Seed {seed} has been used in this ledger; choose another.")
         self.as_of = as_of
         self.stamp = datetime(as_of.year, as_of.month, 1, tzinfo=CHINA_TIME)
         names = dict(Province.objects.values_list("code", "name_zh"))
@@ -143,7 +163,16 @@ class _NationWriter:
         if missing:
             raise GenerationRefused(f"Provinces missing from the reference data: {missing}.")
         self.policies = self._policies()
-        self.nation = Nation(persons=persons, seed=seed, as_of=as_of, province_names=names)
+        self.nation = Nation(
+            persons=persons,
+            seed=seed,
+            as_of=as_of,
+            province_names=names,
+            taken_id_numbers=set(InsuredPerson.objects.values_list("id_number", flat=True))
+            if add
+            else set(),
+            taken_usccs=set(Employer.objects.values_list("uscc", flat=True)) if add else set(),
+        )
         self.employer_ids: list[int] = []
         # Month.index -> "YYYY-MM-01" for every month a row can name or be paid in.
         self.days = {
@@ -178,7 +207,8 @@ class _NationWriter:
                 counts["contributions"] += self._write_contributions(chunk, person_ids, batches)
                 progress("persons written", counts["persons"], self.total_persons)
             self._post_journal(batches)
-        counts["interest_years"] = self._post_interest(progress)
+        if not self.add:
+            counts["interest_years"] = self._post_interest(progress)
         return counts
 
     def _post_interest(self, progress: Progress) -> int:

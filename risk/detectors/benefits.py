@@ -9,14 +9,14 @@ from risk.registry import BatchContext, Hit, RuleSpec, rule
 def _payment_after_death(context: BatchContext) -> list[Hit]:
     """RK-05: pension paid for a month after the death month (plus grace_months)."""
     rows = fetch_rows(
-        """
+        f"""
         SELECT b.person_id, p.died_on, max(b.province_id),
                array_agg(to_char(b.month, 'YYYY-MM') ORDER BY b.month, b.province_id),
                array_agg(b.province_id ORDER BY b.month, b.province_id),
                sum(b.amount)
           FROM risk_benefitpayment b
           JOIN contributions_insuredperson p ON p.id = b.person_id
-         WHERE b.person_id BETWEEN %(first)s AND %(last)s
+         WHERE {context.persons_sql("b.person_id")}
            AND p.died_on IS NOT NULL
            -- The death month itself is due; payment stops from the next month.
            AND b.month >= date_trunc('month', p.died_on)::date
@@ -75,7 +75,7 @@ def _certification_overdue(context: BatchContext) -> list[Hit]:
                               LIMIT 1),
                             {PERSON_PROVINCE}) AS province
               FROM contributions_insuredperson p
-             WHERE p.id BETWEEN %(first)s AND %(last)s
+             WHERE {context.persons_sql("p.id")}
                AND p.status = 'retired'
         ) AS pensioners
          WHERE (valid_until < %(as_of)s
@@ -111,5 +111,6 @@ rule(
         severity="block",
         defaults={"cert_cycle_months": 12},
         batch=_certification_overdue,
+        time_sensitive=True,
     )
 )

@@ -16,7 +16,7 @@ def _overlapping_months(context: BatchContext) -> list[Hit]:
             -- Persons with more records than months, from the (person, month) index alone.
             -- A reversal and the record it cancels make one too, so each is checked below.
             SELECT person_id FROM contributions_contributionrecord
-             WHERE person_id BETWEEN %(first)s AND %(last)s
+             WHERE {context.persons_sql("person_id")}
              GROUP BY person_id
             HAVING count(*) > count(DISTINCT month)
         ), doubled AS (
@@ -88,7 +88,7 @@ def _contributing_while_receiving(context: BatchContext) -> list[Hit]:
                   AND {live_sql("r")}
                OFFSET 0
          ) AS live
-         WHERE p.id BETWEEN %(first)s AND %(last)s
+         WHERE {context.persons_sql("p.id")}
            AND p.retired_on IS NOT NULL
          GROUP BY p.id, year
         HAVING %(province)s IS NULL OR bool_or(live.province_id = %(province)s)
@@ -129,33 +129,49 @@ rule(
 
 def _base_outside_band(context: BatchContext) -> list[Hit]:
     """RK-08: a live record whose base lies outside its province-year floor and ceiling
-    (ledger-wide: every person)."""
+    (ledger-wide: every person; in an incremental run, the listed persons)."""
+    if context.person_ids is None:
+        # Two probes of the (province, month, base) index per province and month. A month
+        # without a policy row has no band to judge it by.
+        outside = """
+            SELECT r.*, pol.year, pol.contribution_floor, pol.contribution_ceiling
+              FROM contributions_provincepolicy pol
+             CROSS JOIN LATERAL generate_series(make_date(pol.year, 1, 1),
+                                                make_date(pol.year, 12, 1),
+                                                interval '1 month') AS m(first_day)
+             CROSS JOIN LATERAL (
+                   SELECT r.* FROM contributions_contributionrecord r
+                    WHERE r.province_id = pol.province_id AND r.month = m.first_day::date
+                      AND r.base < pol.contribution_floor
+                   UNION ALL
+                   SELECT r.* FROM contributions_contributionrecord r
+                    WHERE r.province_id = pol.province_id AND r.month = m.first_day::date
+                      AND r.base > pol.contribution_ceiling
+                   OFFSET 0
+             ) AS r
+        """
+    else:
+        # The listed persons' records, on the (person, month) index.
+        outside = f"""
+            SELECT r.*, pol.year, pol.contribution_floor, pol.contribution_ceiling
+              FROM contributions_contributionrecord r
+              JOIN contributions_provincepolicy pol
+                ON pol.province_id = r.province_id
+               AND pol.year = extract(year FROM r.month)::int
+             WHERE {context.persons_sql("r.person_id")}
+               AND (r.base < pol.contribution_floor OR r.base > pol.contribution_ceiling)
+        """
     rows = fetch_rows(
         f"""
-        SELECT live.person_id, pol.year, max(live.province_id),
+        SELECT live.person_id, live.year, max(live.province_id),
                array_agg(to_char(live.month, 'YYYY-MM') ORDER BY live.month, live.province_id),
                array_agg(live.province_id ORDER BY live.month, live.province_id),
                array_agg(live.base::text ORDER BY live.month, live.province_id),
-               array_agg(pol.contribution_floor::text || '-' || pol.contribution_ceiling::text
+               array_agg(live.contribution_floor::text || '-' || live.contribution_ceiling::text
                          ORDER BY live.month, live.province_id)
-          -- A month without a policy row has no band to judge it by.
-          FROM contributions_provincepolicy pol
-         CROSS JOIN LATERAL generate_series(make_date(pol.year, 1, 1),
-                                            make_date(pol.year, 12, 1),
-                                            interval '1 month') AS m(first_day)
-         -- Two probes of the (province, month, base) index per province and month.
-         CROSS JOIN LATERAL (
-               SELECT r.* FROM contributions_contributionrecord r
-                WHERE r.province_id = pol.province_id AND r.month = m.first_day::date
-                  AND r.base < pol.contribution_floor
-               UNION ALL
-               SELECT r.* FROM contributions_contributionrecord r
-                WHERE r.province_id = pol.province_id AND r.month = m.first_day::date
-                  AND r.base > pol.contribution_ceiling
-               OFFSET 0
-         ) AS live
+          FROM ({outside}) AS live
          WHERE {live_sql("live")}
-         GROUP BY live.person_id, pol.year
+         GROUP BY live.person_id, live.year
         HAVING %(province)s IS NULL OR bool_or(live.province_id = %(province)s)
         """,
         context.sql_params,
@@ -199,7 +215,7 @@ def _lump_back_payment_without_evidence(context: BatchContext) -> list[Hit]:
           FROM contributions_contributionrecord live
           JOIN contributions_contributionbatch bat ON bat.id = live.batch_id
          WHERE live.kind = 'back_payment'  -- a partial index holds these
-           AND live.person_id BETWEEN %(first)s AND %(last)s
+           AND {context.persons_sql("live.person_id")}
            AND {live_sql("live")}
            AND (%(province)s IS NULL OR bat.province_id = %(province)s)
            AND NOT EXISTS (SELECT 1 FROM risk_backpaymentevidence ev
@@ -252,7 +268,7 @@ def _back_payment_before_retirement(context: BatchContext) -> list[Hit]:
           FROM contributions_contributionrecord live
           JOIN contributions_insuredperson p ON p.id = live.person_id
          WHERE live.kind = 'back_payment'  -- a partial index holds these
-           AND live.person_id BETWEEN %(first)s AND %(last)s
+           AND {context.persons_sql("live.person_id")}
            AND {live_sql("live")}
            AND p.retired_on IS NOT NULL
            -- A record without a payment date counts from the day it was posted.
@@ -337,7 +353,7 @@ def _pre_retirement_base_spike(context: BatchContext) -> list[Hit]:
         WITH retirees AS (
             SELECT id, date_trunc('month', retired_on)::date AS retired_month
               FROM contributions_insuredperson
-             WHERE id BETWEEN %(first)s AND %(last)s
+             WHERE {context.persons_sql("id")}
                AND retired_on IS NOT NULL
         ), last_window AS (
             -- Few retirees reach `abs` in their last months: the baseline is read for those.
@@ -439,7 +455,7 @@ def _contribution_outside_life_span(context: BatchContext) -> list[Hit]:
                       AND {live_sql("r")}
                    OFFSET 0
              ) AS live
-             WHERE p.id BETWEEN %(first)s AND %(last)s
+             WHERE {context.persons_sql("p.id")}
           ) AS implausible
          GROUP BY person_id, year
         HAVING %(province)s IS NULL OR bool_or(province_id = %(province)s)

@@ -59,5 +59,6 @@ rule(
         severity="warn",
         batch=_ledger_mismatch,
         ledger_wide=True,
+        per_person=False,
     )
 )

@@ -29,8 +29,8 @@ def _duplicate_active_enrolments(context: BatchContext) -> list[Hit]:
               FROM contributions_enrolment a
               JOIN contributions_enrolment b
                 ON b.person_id = a.person_id AND b.id > a.id AND b.status = 'active'
-             WHERE a.person_id BETWEEN %(first)s AND %(last)s
-               AND b.person_id BETWEEN %(first)s AND %(last)s  -- the same, for the planner
+             WHERE {context.persons_sql("a.person_id")}
+               AND {context.persons_sql("b.person_id")}  -- the same, for the planner
                AND a.status = 'active'
                AND (a.province_id <> b.province_id OR a.scheme <> b.scheme)
         ), spans AS (
@@ -74,6 +74,7 @@ rule(
         severity="block",
         defaults={"min_overlap_months": 1},
         batch=_duplicate_active_enrolments,
+        time_sensitive=True,
     )
 )
 
@@ -84,10 +85,10 @@ rule(
 def _retirement_before_permitted(context: BatchContext) -> list[Hit]:
     """RK-12: retired before the earliest month of the flexible window (spec §6.4)."""
     rows = fetch_rows(
-        """
+        f"""
         SELECT id, birth_date, retirement_category, retired_on
           FROM contributions_insuredperson
-         WHERE id BETWEEN %(first)s AND %(last)s
+         WHERE {context.persons_sql("id")}
            AND retired_on IS NOT NULL
            AND retirement_route <> 'special'
         """,
@@ -137,9 +138,9 @@ rule(
 def _invalid_id_number(context: BatchContext) -> list[Hit]:
     """RK-15: a stored ID number that fails validation (legacy or imported rows)."""
     numbers = fetch_rows(
-        """
+        f"""
         SELECT id, id_number FROM contributions_insuredperson
-         WHERE id BETWEEN %(first)s AND %(last)s
+         WHERE {context.persons_sql("id")}
         """,
         context.sql_params,
     )
@@ -186,14 +187,14 @@ rule(
 def _temporary_account_misclassified(context: BatchContext) -> list[Hit]:
     """RK-17: an enrolment that should have been a temporary account but is not."""
     rows = fetch_rows(
-        """
+        f"""
         SELECT e.person_id, e.start_month, max(e.province_id),
                array_agg(e.province_id ORDER BY e.province_id),
                p.sex, p.birth_date, p.hukou_province_id
           FROM contributions_enrolment e
           JOIN contributions_insuredperson p ON p.id = e.person_id
-         WHERE e.person_id BETWEEN %(first)s AND %(last)s
-           AND p.id BETWEEN %(first)s AND %(last)s  -- the same, for the planner
+         WHERE {context.persons_sql("e.person_id")}
+           AND {context.persons_sql("p.id")}  -- the same, for the planner
            AND (%(province)s IS NULL OR e.province_id = %(province)s)
            AND e.province_id <> p.hukou_province_id
            AND NOT e.is_temporary_account
@@ -204,7 +205,7 @@ def _temporary_account_misclassified(context: BatchContext) -> list[Hit]:
            -- account (spec §3.4).
            AND NOT EXISTS (SELECT 1 FROM contributions_enrolment earlier
                             WHERE earlier.person_id = e.person_id
-                              AND earlier.person_id BETWEEN %(first)s AND %(last)s
+                              AND {context.persons_sql("earlier.person_id")}
                               AND earlier.province_id = e.province_id
                               AND earlier.start_month < e.start_month
                               AND NOT earlier.is_temporary_account)
@@ -283,7 +284,7 @@ def _minimum_years_not_met(context: BatchContext) -> list[Hit]:
                  WHERE d.person_id = p.id
                    AND d.until_month < date_trunc('month', p.retired_on)::date)
           FROM contributions_insuredperson p
-         WHERE p.id BETWEEN %(first)s AND %(last)s
+         WHERE {context.persons_sql("p.id")}
            AND p.retired_on IS NOT NULL
         """,
         context.sql_params,

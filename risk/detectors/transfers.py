@@ -36,11 +36,11 @@ rule(
 def _transfer_step_overdue(context: BatchContext) -> list[Hit]:
     """RK-23: a transfer whose pending step has passed its last working day."""
     rows = fetch_rows(
-        """
+        f"""
         SELECT t.person_id, t.public_id, t.to_province_id, t.from_province_id, t.status,
                t.step_deadline
           FROM transfers_transfer t
-         WHERE t.person_id BETWEEN %(first)s AND %(last)s
+         WHERE {context.persons_sql("t.person_id")}
            AND t.status IN ('applied', 'accepted', 'sent', 'funds_received')
            AND t.step_deadline < %(as_of)s
            AND (%(province)s IS NULL OR %(province)s IN (t.to_province_id, t.from_province_id))
@@ -71,5 +71,6 @@ rule(
         stage="both",
         severity="warn",
         batch=_transfer_step_overdue,
+        time_sensitive=True,
     )
 )

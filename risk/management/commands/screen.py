@@ -19,6 +19,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--backtest", action="store_true", help="Count hits without filing flags."
         )
+        parser.add_argument(
+            "--incremental",
+            action="store_true",
+            help="Only what changed since the last run over the whole ledger (a full run "
+            "when that cannot give the same answer).",
+        )
         parser.add_argument("--wait", action="store_true", help="Wait and print a summary.")
         parser.add_argument("--timeout", type=int, default=3600, help="Seconds to wait.")
 
@@ -26,12 +32,15 @@ class Command(BaseCommand):
         codes = [code.strip() for code in (options["rules"] or "").split(",") if code.strip()]
         try:
             run = screening_start(
-                province=options["province"], rule_codes=codes, backtest=options["backtest"]
+                province=options["province"],
+                rule_codes=codes,
+                backtest=options["backtest"],
+                incremental=options["incremental"],
             )
         except ScreeningError as error:
             raise CommandError(str(error)) from None
         if not options["wait"]:
-            self.stdout.write(f"Screening run {run.public_id} queued.")
+            self.stdout.write(f"Screening run {run.public_id} ({run.scope}) queued.")
             return
         deadline = time.monotonic() + options["timeout"]
         finished = (ScreeningRun.Status.COMPLETED, ScreeningRun.Status.FAILED)
@@ -49,6 +58,7 @@ class Command(BaseCommand):
                 {
                     "run": str(run.public_id),
                     "status": run.status,
+                    "scope": run.scope,
                     "hits": run.hits_by_rule,
                     "flags_filed": run.flags_filed,
                     "seconds": round(seconds, 3),

@@ -37,6 +37,12 @@ class Command(BaseCommand):
             "truth to this JSON-lines file.",
         )
         parser.add_argument(
+            "--add",
+            action="store_true",
+            help="Add the persons to a ledger generated before (use another --seed); the "
+            "added accounts are credited no interest.",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Do nothing (and succeed) when the ledger already has persons.",
@@ -58,6 +64,7 @@ class Command(BaseCommand):
                 if_empty=options["if_empty"],
                 anomalies=options["anomalies"],
                 progress=TerminalProgress(self.stderr),
+                add=options["add"],
             )
         except GenerationRefused as refused:
             raise CommandError(str(refused)) from None
