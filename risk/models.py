@@ -179,6 +179,43 @@ class ScreeningChange(models.Model):
         return f"person {self.person_id}" if self.person_id is not None else "everyone"
 
 
+class LedgerTotal(models.Model):
+    """A province account's sub-ledger and control totals as RK-RC last summed them (对账
+    检查点): a full run sums the ledger, an incremental run adds the changes since."""
+
+    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    account = models.CharField(max_length=30)
+    subledger_total = models.DecimalField(max_digits=20, decimal_places=2)
+    control_total = models.DecimalField(max_digits=20, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("ledger total")
+        verbose_name_plural = _("ledger totals")
+        constraints = [
+            models.UniqueConstraint(fields=["province", "account"], name="ledger_total_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.province_id} {self.account}"
+
+
+class LedgerChange(models.Model):
+    """What one statement added to a province account's sub-ledger or control side: written
+    by database triggers on the ledger's tables, taken by RK-RC's next incremental sum."""
+
+    province_id = models.CharField(max_length=2)
+    account = models.CharField(max_length=30)
+    subledger = models.DecimalField(max_digits=20, decimal_places=2)
+    control = models.DecimalField(max_digits=20, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("ledger change")
+        verbose_name_plural = _("ledger changes")
+
+    def __str__(self) -> str:
+        return f"{self.province_id} {self.account}"
+
+
 LIVE_FLAG_STATUSES = ("open", "confirmed", "dismissed")
 
 

@@ -52,6 +52,8 @@ class BatchContext:
     parameters: dict[str, Any]
     as_of: date
     person_ids: list[int] | None = None
+    # A piece of an incremental run: a rule may carry forward what the last run kept.
+    incremental: bool = False
 
     @property
     def sql_params(self) -> dict[str, Any]:

@@ -341,6 +341,7 @@ def _detect(
         parameters=rule.parameters,
         as_of=as_of,
         person_ids=piece.person_ids,
+        incremental=piece.run.scope == ScreeningRun.Scope.INCREMENTAL,
     )
     if spec.batch is None:  # only rules with a detector get pieces
         raise ScreeningError(f"{spec.code} has no batch detector")

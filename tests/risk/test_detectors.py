@@ -12,7 +12,7 @@ import pytest
 from stdnum.cn import ric, uscc
 
 import risk.detectors  # noqa: F401  (declares the rules)
-from contributions import batches, services
+from contributions import accounting, batches, services
 from contributions.batches import ContributionRow
 from contributions.models import (
     ContributionBatch,
@@ -21,10 +21,12 @@ from contributions.models import (
     Employer,
     Enrolment,
     InsuredPerson,
+    PersonalAccountEntry,
     ProvincePolicy,
+    SuspenseItem,
 )
 from contributions.rules import Month
-from risk.models import BackPaymentEvidence, BenefitPayment, Certification, RiskRule
+from risk.models import BackPaymentEvidence, BenefitPayment, Certification, LedgerTotal, RiskRule
 from risk.registry import REGISTRY, BatchContext, Hit
 from risk.services import flags_file, rules_sync
 from transfers.models import Transfer
@@ -39,7 +41,13 @@ _serial = itertools.count(1)
 
 
 def detect(
-    code: str, *, province: str | None = None, first: int = 0, last: int = 10**12, **params
+    code: str,
+    *,
+    province: str | None = None,
+    first: int = 0,
+    last: int = 10**12,
+    incremental: bool = False,
+    **params,
 ) -> list[Hit]:
     """Run one rule's batch detector over a slice, with its defaults overridden by `params`."""
     spec = REGISTRY[code]
@@ -49,6 +57,7 @@ def detect(
         province=province,
         parameters={**spec.defaults, **params},
         as_of=AS_OF,
+        incremental=incremental,
     )
     return spec.batch(context)
 
@@ -878,6 +887,37 @@ def test_rkrc_is_quiet_on_a_ledger_posted_through_the_services():
     )
 
     assert detect("RK-RC") == []
+
+
+def test_rkrc_carried_forward_from_its_kept_totals_equals_a_full_sum():
+    who = person(date(1980, 1, 1))
+    post("44", who, months("2024-01", "2024-12"))
+    assert detect("RK-RC") == []  # summed in full, the totals kept
+    # Since: contributions, a reversal, suspense with a reinstatement and without, interest
+    # credited, and a record written around the journal.
+    post("31", who, ["2025-01"], "9000")
+    services.contribution_reverse(
+        record=ContributionRecord.objects.filter(person=who).first(), reason="test"
+    )
+    stranger = id_number(date(1985, 8, 15))
+    for number, month in ((stranger, "2025-02"), (id_number(date(1990, 3, 7)), "2025-03")):
+        batches.contribution_batch_post(
+            province="11",
+            rows=[ContributionRow(number, month, "flexible", Decimal("8000"))],
+            source="test",
+        )
+    found, _ = services.person_upsert(id_number=stranger, name="赵敏", hukou_province="32")
+    services.suspense_reinstate(item=SuspenseItem.objects.get(id_number=stranger), person=found)
+    accounting.interest_post_year(year=2024)
+    assert PersonalAccountEntry.objects.exists()
+    insert_record(who, "44", "2025-04", "10000")
+
+    carried = detect("RK-RC", incremental=True)
+    kept = set(LedgerTotal.objects.values_list("province", "account", "subledger_total"))
+
+    assert [hit.province for hit in carried] == ["44"]
+    assert carried == detect("RK-RC")
+    assert set(LedgerTotal.objects.values_list("province", "account", "subledger_total")) == kept
 
 
 # --- Every rule respects the province and the slice ----------------------------------------------
