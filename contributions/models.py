@@ -418,14 +418,23 @@ class ContributionRecordQuerySet(models.QuerySet):
         return self.filter(reversed_by__isnull=True).exclude(kind=ContributionKind.REVERSAL)
 
 
-def live_sql(alias: str) -> str:
+def live_sql(alias: str, *, probed: bool = False) -> str:
     """SQL: the contribution record `alias` stands, as `ContributionRecordQuerySet.live`.
 
     The reversed ids are few (a partial index holds them), so they are read once as a
     hashed set; an anti-join would make the planner walk the whole table in id order
-    instead of probing the indexes.
+    instead of probing the indexes. `probed`: each record's reversal is looked up on that
+    index instead, for the few records of a batch's persons, so the cost does not rest on
+    the planner knowing how few reversals there are (statistics of a fast-growing table
+    lag behind it).
     """
     # `alias` is a table alias written in the caller's SQL, never input.
+    if probed:
+        return (
+            f"{alias}.kind <> 'reversal' AND NOT EXISTS ("  # noqa: S608
+            "SELECT 1 FROM contributions_contributionrecord x"
+            f" WHERE x.reversal_of_id = {alias}.id)"
+        )
     return (
         f"{alias}.kind <> 'reversal' AND {alias}.id NOT IN ("  # noqa: S608
         "SELECT x.reversal_of_id FROM contributions_contributionrecord x"

@@ -13,7 +13,8 @@ from tests.conftest import LI, SH_UNIT
 pytestmark = pytest.mark.django_db
 
 
-def test_the_orm_and_the_sql_agree_on_what_stands(li):
+@pytest.mark.parametrize("probed", [False, True])
+def test_the_orm_and_the_sql_agree_on_what_stands(li, probed):
     batches.contribution_batch_post(
         province="31",
         rows=[
@@ -27,7 +28,8 @@ def test_the_orm_and_the_sql_agree_on_what_stands(li):
     services.contribution_reverse(record=second, reason="wrong base")
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT r.id FROM contributions_contributionrecord r WHERE {live_sql('r')}"  # noqa: S608
+            "SELECT r.id FROM contributions_contributionrecord r "  # noqa: S608
+            f"WHERE {live_sql('r', probed=probed)}"
         )
         in_sql = {row[0] for row in cursor.fetchall()}
     in_orm = set(ContributionRecord.objects.live().values_list("pk", flat=True))
