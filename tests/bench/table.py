@@ -5,8 +5,10 @@ same run, written as one table.
 
 For each size (--persons, by default 10,000 and 100,000 persons: about 1M and 10M
 contribution rows): a synthetic nation with planted anomalies in one database, screened in
-full (tests.bench.risk; baseline: one sequential scan), then its record page under 16
-clients (tests.bench.record_page; baseline: a trivial Django view); and as many rows ingested
+full (tests.bench.risk; baseline: one sequential scan) and, after 1 % more rows, screened
+incrementally (baseline: a full run of the same ledger); its rows loaded into hash
+partitions by person and into one table (tests.bench.partitions); then its record page
+under 16 clients (tests.bench.record_page; baseline: a trivial Django view); and as many rows ingested
 through the API (tests.bench.ingest; baseline: raw COPY into the same table). Once: the bulk
 move of an employer with 5,000 active enrolments and 500 transfers taken through every step
 (tests.bench.employer_move; baseline: posting as many rows). Writes
@@ -98,6 +100,25 @@ def _size(persons: int) -> list[Figure]:
             risk["worker_peak_rss_mb"],
         )
     )  # fmt: skip
+    hashed = _run("tests.bench.partitions", f"--database={NATION}")
+    single_figures, hashed_figures = hashed["single"], hashed["hashed"]
+    for name, what, key, ratio_key, kind in (
+        ("partitioned load", "load (rows/s)", "load_rows_per_s", "load_hashed_vs_single",
+         "rate"),
+        ("partitioned record", "a person's records (ms)", "record_query_ms",
+         "record_hashed_vs_single", "time"),
+        ("partitioned screening", "screening pass (s)", "screening_pass_seconds",
+         "screening_hashed_vs_single", "time"),
+    ):  # fmt: skip
+        ratio = hashed[ratio_key]
+        figures.append(
+            Figure(
+                name, rows, f"{hashed['partitions']} partitions: {what}",
+                hashed_figures[key], f"one table: {what}", single_figures[key], ratio,
+                "costs nothing (≥ 1 for a rate, ≤ 1 for a time)",
+                ratio >= 1 if kind == "rate" else ratio <= 1,
+            )
+        )  # fmt: skip
     page = _run("tests.bench.record_page", f"--persons={persons}", f"--database={NATION}")
     record, trivial = page["record_page"], page["trivial_view"]
     ratio = page["record_vs_trivial_req_per_s"]
