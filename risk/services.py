@@ -161,7 +161,7 @@ def screening_start(
     with transaction.atomic():
         # A run over the whole ledger takes the changes noted so far: it screens them all.
         # Any other run leaves them to the next whole one.
-        changed = _changes_take() if whole else set()
+        changed = _changes_take(listed=incremental) if whole else set()
         since = _incremental_since(codes, as_of, changed) if incremental else None
         run = ScreeningRun.objects.create(
             province_id=province,
@@ -182,10 +182,13 @@ def screening_start(
     return run
 
 
-def _changes_take() -> set[int | None]:
-    """Remove and return the persons noted as changed (None: everyone); a change committed
-    after this statement stays for the next run."""
+def _changes_take(*, listed: bool) -> set[int | None]:
+    """Remove the persons noted as changed and, if `listed`, return them (None: everyone); a
+    change committed after this statement stays for the next run."""
     with connection.cursor() as cursor:
+        if not listed:
+            cursor.execute("DELETE FROM risk_screeningchange")
+            return set()
         cursor.execute(
             "WITH taken AS (DELETE FROM risk_screeningchange RETURNING person_id) "
             "SELECT DISTINCT person_id FROM taken"
@@ -197,8 +200,9 @@ def _incremental_since(
     codes: list[str], as_of: date, changed: set[int | None]
 ) -> ScreeningRun | None:
     """The run an incremental run can carry on from, or None when only a full run gives
-    the right answer: no completed run over the whole ledger with these rules is the
-    latest such run, a rule or a policy year changed since, or the date went back."""
+    the right answer: the latest run over the whole ledger with these rules did not
+    complete (or there is none), a rule or a policy year changed since, or the date went
+    back."""
     last = (
         ScreeningRun.objects.filter(province=None, is_backtest=False, rule_codes=codes)
         .order_by("-created_at")

@@ -61,6 +61,21 @@ def _triggers() -> tuple[str, str]:
 
 CREATE_TRIGGERS, DROP_TRIGGERS = _triggers()
 
+# The ledger-wide rules when slices began to list their rules.
+LEDGER_WIDE = {"RK-08", "RK-RC"}
+
+
+def slices_list_their_rules(apps, schema_editor):
+    """A slice still to run gets the rules it would have run: its run's ledger-wide rules
+    for the ledger-wide piece, the others for a range."""
+    ScreeningSlice = apps.get_model("risk", "ScreeningSlice")
+    for piece in ScreeningSlice.objects.filter(is_done=False).select_related("run"):
+        ledger_wide = piece.first_person_id is None
+        piece.rule_codes = [
+            code for code in piece.run.rule_codes if (code in LEDGER_WIDE) == ledger_wide
+        ]
+        piece.save(update_fields=["rule_codes"])
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -129,6 +144,7 @@ class Migration(migrations.Migration):
             field=models.JSONField(blank=True, default=list, help_text="Empty: the run's rules."),
         ),
         migrations.RunSQL(CREATE_TRIGGERS, DROP_TRIGGERS),
+        migrations.RunPython(slices_list_their_rules, migrations.RunPython.noop),
         migrations.RemoveConstraint(
             model_name="screeningslice",
             name="slice_once_per_run",

@@ -8,8 +8,9 @@ contribution rows): a synthetic nation with planted anomalies in one database, s
 full (tests.bench.risk; baseline: one sequential scan) and, after 1 % more rows, screened
 incrementally (baseline: a full run of the same ledger); its rows loaded into hash
 partitions by person and into one table (tests.bench.partitions); then its record page
-under 16 clients (tests.bench.record_page; baseline: a trivial Django view); and as many rows ingested
-through the API (tests.bench.ingest; baseline: raw COPY into the same table). Once: the bulk
+under 16 clients (tests.bench.record_page; baseline: a trivial Django view); and as many
+rows ingested through the API (tests.bench.ingest; baseline: raw COPY into the same
+table). Once: the bulk
 move of an employer with 5,000 active enrolments and 500 transfers taken through every step
 (tests.bench.employer_move; baseline: posting as many rows). Writes
 bench/results/YYYY-MM-DD.md (a row per figure: size, value, baseline, ratio, target, and
