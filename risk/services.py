@@ -175,7 +175,8 @@ def screening_start(
         if since is None:
             _full_pieces(run, [specs[code] for code in codes])
         else:
-            _incremental_pieces(run, [specs[code] for code in codes], since, sorted(changed))
+            persons = sorted(person for person in changed if person is not None)
+            _incremental_pieces(run, [specs[code] for code in codes], since, persons)
         run.slices_total = run.slices.count()
         run.save(update_fields=["slices_total"])
         transaction.on_commit(lambda: _enqueue(run.pk, as_of.isoformat()))
