@@ -468,7 +468,8 @@ class ContributionRecord(models.Model):
     )
     batch_row = models.PositiveIntegerField(null=True, blank=True)
     # Unique among the few reversal rows only (constraint below): a full unique index would
-    # cover millions of NULLs.
+    # cover millions of NULLs. The foreign key is (person_id, reversal_of_id), in SQL
+    # (portal.person_keys).
     reversal_of = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -476,6 +477,7 @@ class ContributionRecord(models.Model):
         blank=True,
         related_name="reversed_by",
         db_index=False,
+        db_constraint=False,
     )
     reason = models.TextField(blank=True)
     posted_at = models.DateTimeField(auto_now_add=True)
@@ -488,7 +490,7 @@ class ContributionRecord(models.Model):
         permissions = [("reverse_contributionrecord", "Can reverse a contribution (冲正)")]
         constraints = [
             models.UniqueConstraint(
-                fields=["reversal_of"],
+                fields=["reversal_of", "person"],
                 condition=Q(reversal_of__isnull=False),
                 name="contribution_reversed_once",
             ),
@@ -557,8 +559,15 @@ class PersonalAccountEntry(models.Model):
     journal_entry = models.ForeignKey(
         "JournalEntry", on_delete=models.PROTECT, related_name="account_entries"
     )
-    reversal_of = models.OneToOneField(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    # The foreign key is (person_id, reversal_of_id), in SQL (portal.person_keys).
+    reversal_of = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        db_index=False,
+        db_constraint=False,
     )
     reason = models.TextField(blank=True)
     posted_at = models.DateTimeField(auto_now_add=True)
@@ -568,6 +577,11 @@ class PersonalAccountEntry(models.Model):
         verbose_name_plural = _("personal account entries")
         constraints = [
             reversal_points_back("account_entry_reversal_points_back"),
+            models.UniqueConstraint(
+                fields=["reversal_of", "person"],
+                condition=Q(reversal_of__isnull=False),
+                name="account_entry_reversed_once",
+            ),
             # Interest is posted once per person, province and year; the true-up is separate.
             models.UniqueConstraint(
                 fields=["person", "province", "interest_year"],
@@ -697,8 +711,11 @@ class SuspenseReinstatement(models.Model):
     item = models.OneToOneField(
         SuspenseItem, on_delete=models.PROTECT, related_name="reinstatement"
     )
+    # The person whose record the item joined: the foreign key to the contribution is
+    # (person_id, contribution_id), in SQL (portal.person_keys).
+    person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
     contribution = models.OneToOneField(
-        ContributionRecord, on_delete=models.PROTECT, related_name="+"
+        ContributionRecord, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     journal_entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
     reinstated_by = models.ForeignKey(
@@ -758,7 +775,7 @@ class Statement(models.Model):
     """A statement of a person's record (个人权益记录单) as issued: what `/verify/<code>/`
     confirms. It keeps the file's hash and what the paper shows of the person, masked."""
 
-    code = models.CharField(max_length=20, unique=True, help_text="Printed on the paper.")
+    code = models.CharField(max_length=20, help_text="Printed on the paper.")
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
     as_of = models.DateField(help_text="The record as it stood at the end of this day.")
     issued_at = models.DateTimeField(help_text="As printed on the paper.")
@@ -769,6 +786,7 @@ class Statement(models.Model):
     class Meta:
         verbose_name = _("statement")
         verbose_name_plural = _("statements")
+        constraints = [models.UniqueConstraint(fields=["code", "person"], name="statement_code")]
         indexes = [models.Index(fields=["person", "-issued_at"], name="statement_person_idx")]
 
     def __str__(self) -> str:
@@ -785,7 +803,7 @@ class CorrectionCase(models.Model):
         BACK_PAYMENT = "back_payment", "a back-payment is asked for (通知补缴)"
         REFUSED = "refused", "refused, with the reason (不予更正)"
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
     province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
     month = models.DateField(help_text="First day of the month reported.")
@@ -805,6 +823,7 @@ class CorrectionCase(models.Model):
         permissions = [("decide_correctioncase", "Can decide a correction case (核对处理)")]
         constraints = [
             models.CheckConstraint(name="correction_month_is_first_day", condition=Q(month__day=1)),
+            models.UniqueConstraint(fields=["public_id", "person"], name="correction_public_id"),
             # One open report per person, province and month.
             models.UniqueConstraint(
                 fields=["person", "province", "month"],

@@ -829,6 +829,10 @@ def suspense_reinstate(
             ],
         )
         SuspenseReinstatement.objects.create(
-            item=item, contribution=record, journal_entry=entry, reinstated_by=posted_by
+            item=item,
+            person=person,
+            contribution=record,
+            journal_entry=entry,
+            reinstated_by=posted_by,
         )
     return record

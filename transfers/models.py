@@ -51,7 +51,7 @@ class Transfer(models.Model):
     # Before the sending office remits, nothing has moved: the case may be withdrawn.
     CANCELLABLE = (Status.APPLIED, Status.ACCEPTED)
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField(default=uuid.uuid4, editable=False)
     person = models.ForeignKey(
         "contributions.InsuredPerson", on_delete=models.PROTECT, related_name="transfers"
     )
@@ -100,6 +100,7 @@ class Transfer(models.Model):
         ordering = ["-applied_on", "-pk"]
         permissions = [("take_transfer_step", "Can take a step of a transfer (转移经办)")]
         constraints = [
+            models.UniqueConstraint(fields=["public_id", "person"], name="transfer_public_id"),
             models.CheckConstraint(
                 name="transfer_between_two_provinces",
                 condition=~Q(from_province=models.F("to_province")),
@@ -123,7 +124,14 @@ class Transfer(models.Model):
 class TransferStep(models.Model):
     """One step taken on a transfer, by whom and when: the history the person follows."""
 
-    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="steps")
+    # The transfer's person: the foreign key to the transfer is (person_id, transfer_id), in
+    # SQL (portal.person_keys).
+    person = models.ForeignKey(
+        "contributions.InsuredPerson", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.CASCADE, related_name="steps", db_constraint=False
+    )
     status = models.CharField(max_length=16, choices=Transfer.Status.choices)
     on = models.DateField()
     by = models.ForeignKey(

@@ -89,7 +89,9 @@ def _advance(
         selectors.deadline_after(on, rules.STEP_WORKING_DAYS) if status in IN_FLIGHT else None
     )
     transfer.save()
-    TransferStep.objects.create(transfer=transfer, status=status, on=on, by=by, note=note)
+    TransferStep.objects.create(
+        transfer=transfer, person_id=transfer.person_id, status=status, on=on, by=by, note=note
+    )
     return transfer
 
 
@@ -177,7 +179,13 @@ def transfers_apply_together(
         if person.pk not in refused
     )
     TransferStep.objects.bulk_create(
-        TransferStep(transfer=transfer, status=Transfer.Status.APPLIED, on=applied_on, by=by)
+        TransferStep(
+            transfer=transfer,
+            person_id=transfer.person_id,
+            status=Transfer.Status.APPLIED,
+            on=applied_on,
+            by=by,
+        )
         for transfer in applied
     )
     return applied, refused
