@@ -114,7 +114,7 @@ class ScreeningRun(models.Model):
 class ScreeningSlice(models.Model):
     """A piece of a run that a worker claims and completes exactly once: a range of person
     ids for the rules about persons (in an incremental run, only the persons listed in that
-    range), or (no range) the ledger-wide rules, once per run."""
+    range), or (no range) one ledger-wide rule, once per run."""
 
     run = models.ForeignKey(ScreeningRun, on_delete=models.CASCADE, related_name="slices")
     first_person_id = models.BigIntegerField(null=True, blank=True)
@@ -142,9 +142,9 @@ class ScreeningSlice(models.Model):
                 name="slice_once_per_run",
             ),
             models.UniqueConstraint(
-                fields=["run"],
+                fields=["run", "rule_codes"],
                 condition=Q(first_person_id__isnull=True),
-                name="ledger_piece_once_per_run",
+                name="ledger_piece_once_per_rule",
             ),
             models.CheckConstraint(
                 name="slice_range_whole",

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from celery import current_app
+from celery import chord, current_app
 from django.db import connection, transaction
 from django.db.models import F, Max, Min, Value
 from django.db.models.functions import Concat
@@ -177,9 +177,10 @@ def screening_start(
         else:
             persons = sorted(person for person in changed if person is not None)
             _incremental_pieces(run, [specs[code] for code in codes], since, persons)
-        run.slices_total = run.slices.count()
+        pieces = list(run.slices.order_by("pk").values_list("pk", flat=True))
+        run.slices_total = len(pieces)
         run.save(update_fields=["slices_total"])
-        transaction.on_commit(lambda: _enqueue(run.pk, as_of.isoformat()))
+        transaction.on_commit(lambda: _enqueue(run.pk, as_of.isoformat(), pieces))
     return run
 
 
@@ -219,12 +220,15 @@ def _incremental_since(
 
 
 def _full_pieces(run: ScreeningRun, specs: list[RuleSpec]) -> None:
-    """The ledger-wide piece for the ledger-wide rules, and ranges of persons for the rest."""
-    ledger_wide = [spec.code for spec in specs if spec.ledger_wide]
-    if ledger_wide:
-        # Created, and so sent, first: it is the longest piece, the slices fill in around it.
-        ScreeningSlice.objects.create(run=run, rule_codes=ledger_wide)
+    """A piece of its own for each ledger-wide rule, and ranges of persons for the rest."""
+    # Created, and so sent, first: they are the longest pieces; the workers share them and
+    # the slices fill in around them.
+    _ledger_pieces(run, [spec.code for spec in specs if spec.ledger_wide])
     _range_pieces(run, [spec.code for spec in specs if not spec.ledger_wide])
+
+
+def _ledger_pieces(run: ScreeningRun, codes: list[str]) -> None:
+    ScreeningSlice.objects.bulk_create(ScreeningSlice(run=run, rule_codes=[code]) for code in codes)
 
 
 def _range_pieces(run: ScreeningRun, codes: list[str]) -> None:
@@ -249,9 +253,7 @@ def _incremental_pieces(
 ) -> None:
     """The rules about provinces in a piece of their own, every person rule for the changed
     persons and, on a later date than `since`'s, the time-sensitive rules for everyone."""
-    ledger = [spec.code for spec in specs if not spec.per_person]
-    if ledger:
-        ScreeningSlice.objects.create(run=run, rule_codes=ledger)
+    _ledger_pieces(run, [spec.code for spec in specs if not spec.per_person])
     timely = [spec.code for spec in specs if spec.per_person and spec.time_sensitive]
     moved_on = since.as_of is not None and run.as_of is not None and run.as_of > since.as_of
     if moved_on:
@@ -272,13 +274,19 @@ def _incremental_pieces(
     )
 
 
-def _enqueue(run_id: int, as_of: str) -> None:
+def _enqueue(run_id: int, as_of: str, pieces: list[int]) -> None:
+    """One task per piece, in the order made, joined by a chord that closes the run."""
+    if not pieces:
+        screening_finish(run_id=run_id)
+        return
     # By name: the tasks call these services, and a module imports only what it calls.
-    current_app.send_task("risk.tasks.screening_run_dispatch", args=[run_id, as_of])
+    chord(
+        current_app.signature("risk.tasks.screening_slice", args=(piece, as_of)) for piece in pieces
+    )(current_app.signature("risk.tasks.screening_run_close", args=(run_id,)))
 
 
 def screening_slice_run(*, slice_id: int, as_of: date, worker: str = "") -> ScreeningSlice | None:
-    """Run the run's rules over one piece (a slice of persons, or the ledger-wide piece) and
+    """Run the run's rules over one piece (a slice of persons, or a ledger-wide rule's) and
     file their flags, exactly once.
 
     Caller: a Celery task, possibly a redelivery after a crash. Everything the slice writes

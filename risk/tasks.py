@@ -7,11 +7,10 @@ flags, so a task redelivered after a worker died redoes only what was lost.
 import logging
 from datetime import date
 
-from celery import chord, shared_task
+from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from risk import services
-from risk.models import ScreeningRun
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 logger = logging.getLogger(__name__)
@@ -27,21 +26,6 @@ def screening_nightly() -> str:
 def screening_weekly() -> str:
     """The beat schedule's weekly run over the whole ledger with every batch rule."""
     return str(services.screening_start().public_id)
-
-
-@shared_task
-def screening_run_dispatch(run_id: int, as_of: str) -> None:
-    """Fan a run out: one slice task each, then screening_run_close."""
-    run = ScreeningRun.objects.filter(pk=run_id).first()
-    if run is None:
-        return
-    slice_ids = list(run.slices.filter(is_done=False).order_by("pk").values_list("pk", flat=True))
-    if not slice_ids:
-        services.screening_finish(run_id=run_id)
-        return
-    chord(screening_slice.s(slice_id, as_of) for slice_id in slice_ids)(
-        screening_run_close.s(run_id)
-    )
 
 
 @shared_task(

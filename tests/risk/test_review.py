@@ -49,7 +49,7 @@ def test_a_province_starts_a_screening_of_its_own_province_only(
         )
     assert response.status_code == 202
     assert response.json()["province"] == "31"
-    assert len(callbacks) == 1  # the dispatch is queued only once the run is committed
+    assert len(callbacks) == 1  # the pieces are queued only once the run is committed
     refused = shanghai_system.post("/api/v1/risk/screenings/", {"province": "44"}, format="json")
     assert refused.status_code == 403
     assert ScreeningRun.objects.count() == 1
