@@ -59,6 +59,17 @@ class Figure:
     met: bool
     note: str = ""
     peak_rss_mb: float | None = None
+    missed_by: str = ""  # how far from the target, when it is missed
+
+
+def _by(label: str, value: float, limit: float, *, at_most: bool = True) -> str:
+    """How far `value` is past `limit`, as a share of the limit; empty when within it."""
+    over = value - limit if at_most else limit - value
+    return f"{label} by {over / limit:.0%}" if over > 0 else ""
+
+
+def _missed(*shortfalls: str) -> str:
+    return "; ".join(filter(None, shortfalls))
 
 
 def _run(module: str, *args: str) -> dict:
@@ -79,28 +90,32 @@ def _size(persons: int) -> list[Figure]:
     screening = statistics.median(run["screening_seconds"] for run in risk["runs"])
     scan = statistics.median(run["sequential_scan_seconds"] for run in risk["runs"])
     recall = min(risk["recall_by_rule"].values())
+    missed = _missed(_by("ratio", screening / scan, 6), _by("recall", recall, 1, at_most=False))
     figures = [
         Figure(
             "screening", rows, "full run (s)", screening, "sequential scan (s)", scan,
-            round(screening / scan, 1), "≤ 6× the scan, recall 100 %",
-            screening / scan <= 6 and recall == 1.0, f"lowest recall {recall:.0%}",
-            risk["worker_peak_rss_mb"],
+            round(screening / scan, 1), "≤ 6× the scan, recall 100 %", not missed,
+            f"lowest recall {recall:.0%}", risk["worker_peak_rss_mb"], missed,
         )
     ]  # fmt: skip
     incremental = risk["incremental"]
     same_flags = incremental["full_run_flags_filed"] == 0
     added_recall = min(incremental["recall_by_rule"].values())
+    missed = _missed(
+        _by("ratio", incremental["incremental_vs_full"], 0.05),
+        "" if same_flags else "not the same flags",
+        _by("recall", added_recall, 1, at_most=False),
+    )
     figures.append(
         Figure(
             "incremental screening", rows, "run after 1 % new rows (s)",
             incremental["incremental_seconds"], "full run of the same ledger (s)",
             incremental["full_run_seconds"], incremental["incremental_vs_full"],
-            "≤ 5 % of a full run, same flags",
-            incremental["incremental_vs_full"] <= 0.05 and same_flags and added_recall == 1.0,
+            "≤ 5 % of a full run, same flags", not missed,
             f"{incremental['changes_noted']:,} changes noted; the full run filed "
             f"{incremental['full_run_flags_filed']} more flags; new anomalies' recall "
             f"{added_recall:.0%}",
-            risk["worker_peak_rss_mb"],
+            risk["worker_peak_rss_mb"], missed,
         )
     )  # fmt: skip
     hashed = _run("tests.bench.partitions", f"--database={NATION}")
@@ -114,36 +129,37 @@ def _size(persons: int) -> list[Figure]:
          "screening_hashed_vs_single", "time"),
     ):  # fmt: skip
         ratio = hashed[ratio_key]
+        missed = _by("ratio", ratio, 1, at_most=kind == "time")
         figures.append(
             Figure(
                 name, rows, f"{hashed['partitions']} partitions: {what}",
                 hashed_figures[key], f"one table: {what}", single_figures[key], ratio,
-                "costs nothing (≥ 1 for a rate, ≤ 1 for a time)",
-                ratio >= 1 if kind == "rate" else ratio <= 1,
+                "costs nothing (≥ 1 for a rate, ≤ 1 for a time)", not missed,
+                missed_by=missed,
             )
         )  # fmt: skip
     page = _run("tests.bench.record_page", f"--persons={persons}", f"--database={NATION}")
     record, trivial = page["record_page"], page["trivial_view"]
     ratio = page["record_vs_trivial_req_per_s"]
+    missed = _missed(_by("ratio", ratio, 0.5, at_most=False), _by("p99", record["p99_ms"], 30))
     figures.append(
         Figure(
             "record page", rows, "req/s", record["req_per_s"], "trivial view (req/s)",
-            trivial["req_per_s"], ratio, "≥ 0.5 of the trivial view, p99 < 30 ms",
-            ratio >= 0.5 and record["p99_ms"] < 30,
+            trivial["req_per_s"], ratio, "≥ 0.5 of the trivial view, p99 < 30 ms", not missed,
             f"p50 {record['p50_ms']} ms, p99 {record['p99_ms']} ms; trivial view p99 "
-            f"{trivial['p99_ms']} ms", page["web_worker_peak_rss_mb"],
+            f"{trivial['p99_ms']} ms", page["web_worker_peak_rss_mb"], missed,
         )
     )  # fmt: skip
     ingest = _run(
         "tests.bench.ingest", f"--persons={INGEST_PERSONS_PER_PROVINCE}", f"--database={NATION}"
     )
+    missed = _by("ratio", ingest["api_vs_copy"], 0.5, at_most=False)
     figures.append(
         Figure(
             "ingest", ingest["ledger_rows_before"], "API (rows/s)", ingest["api_rows_per_s"],
             "COPY (rows/s)", ingest["copy_rows_per_s"], ingest["api_vs_copy"], "≥ 0.5 of COPY",
-            ingest["api_vs_copy"] >= 0.5,
-            f"{ingest['api_seconds']} s for {ingest['rows']:,} more rows",
-            ingest["web_worker_peak_rss_mb"],
+            not missed, f"{ingest['api_seconds']} s for {ingest['rows']:,} more rows",
+            ingest["web_worker_peak_rss_mb"], missed,
         )
     )  # fmt: skip
     return figures
@@ -152,13 +168,14 @@ def _size(persons: int) -> list[Figure]:
 def _moves() -> list[Figure]:
     move = _run("tests.bench.employer_move")
     rows = move["staff"] * 13
+    missed = _by("time", move["move_across_provinces_seconds"], 5)
     return [
         Figure(
             "bulk move", rows, "employer with 5,000 staff to another province (s)",
             move["move_across_provinces_seconds"], "posting 5,000 rows (s)",
             move["post_rows_seconds"], move["move_across_provinces_vs_posting"], "< 5 s",
-            move["move_across_provinces_seconds"] < 5,
-            f"within the province {move['move_within_province_seconds']} s",
+            not missed, f"within the province {move['move_within_province_seconds']} s",
+            missed_by=missed,
         ),
         Figure(
             "transfer", rows, f"{move['transfers_completed']} transfers end to end (s)",
@@ -231,7 +248,7 @@ def _table(figures: list[Figure], machine: str, minutes: float) -> str:
         rss = "" if f.peak_rss_mb is None else f"{f.peak_rss_mb:,.0f}"
         lines.append(
             f"| {f.name} | {f.size:,} | {_number(f.value)} {f.what} | {_number(f.baseline)} "
-            f"{f.baseline_what} | {f.ratio} | {f.target} | {'yes' if f.met else '**no**'} "
+            f"{f.baseline_what} | {f.ratio} | {f.target} | {_met(f)} "
             f"| {f.note} | {rss} |"
         )
     lines += [
@@ -250,6 +267,12 @@ def _table(figures: list[Figure], machine: str, minutes: float) -> str:
             )
     lines += ["", "Plots: " + ", ".join(f"[{n}]({_slug(n)})" for n in _plotted(figures)), ""]
     return "\n".join(lines)
+
+
+def _met(figure: Figure) -> str:
+    if figure.met:
+        return "yes"
+    return f"**no**: missed, {figure.missed_by}" if figure.missed_by else "**no**"
 
 
 def _number(value: float) -> str:
