@@ -468,8 +468,8 @@ class ContributionRecord(models.Model):
     )
     batch_row = models.PositiveIntegerField(null=True, blank=True)
     # Unique among the few reversal rows only (constraint below): a full unique index would
-    # cover millions of NULLs. The foreign key is (person_id, reversal_of_id), in SQL
-    # (portal.person_keys).
+    # cover millions of NULLs. The foreign key is (reversal_of_id, person_id), in SQL
+    # (migration contributions 0024).
     reversal_of = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -559,7 +559,7 @@ class PersonalAccountEntry(models.Model):
     journal_entry = models.ForeignKey(
         "JournalEntry", on_delete=models.PROTECT, related_name="account_entries"
     )
-    # The foreign key is (person_id, reversal_of_id), in SQL (portal.person_keys).
+    # The foreign key is (reversal_of_id, person_id), in SQL (migration contributions 0024).
     reversal_of = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -712,7 +712,7 @@ class SuspenseReinstatement(models.Model):
         SuspenseItem, on_delete=models.PROTECT, related_name="reinstatement"
     )
     # The person whose record the item joined: the foreign key to the contribution is
-    # (person_id, contribution_id), in SQL (portal.person_keys).
+    # (contribution_id, person_id), in SQL (migration contributions 0024).
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
     contribution = models.OneToOneField(
         ContributionRecord, on_delete=models.PROTECT, related_name="+", db_constraint=False

@@ -124,8 +124,8 @@ class Transfer(models.Model):
 class TransferStep(models.Model):
     """One step taken on a transfer, by whom and when: the history the person follows."""
 
-    # The transfer's person: the foreign key to the transfer is (person_id, transfer_id), in
-    # SQL (portal.person_keys).
+    # The transfer's person: the foreign key to the transfer is (transfer_id, person_id), in
+    # SQL (migration contributions 0024).
     person = models.ForeignKey(
         "contributions.InsuredPerson", on_delete=models.PROTECT, related_name="+", db_index=False
     )
