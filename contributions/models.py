@@ -177,7 +177,9 @@ class InsuredPerson(models.Model):
         RETIRED = "retired", "receiving a pension (退休)"
         DECEASED = "deceased", "deceased (死亡)"
 
-    id_number = models.CharField("ID number (公民身份号码)", max_length=18, unique=True)
+    # Unique through PersonIdNumber, which the database keeps: a key of this table holds the
+    # person's id only, so the table can be distributed by person.
+    id_number = models.CharField("ID number (公民身份号码)", max_length=18, db_index=True)
     name = models.CharField("name (姓名)", max_length=50)
     birth_date = models.DateField(help_text="Derived from the ID number.")
     sex = models.CharField(max_length=1, choices=Sex.choices, help_text="From the ID number.")
@@ -251,6 +253,25 @@ class InsuredPerson(models.Model):
     def masked_id_number(self) -> str:
         """The ID number with the birth date and sequence hidden: 110105********002X."""
         return f"{self.id_number[:6]}********{self.id_number[-4:]}"
+
+
+class PersonIdNumber(models.Model):
+    """The one holder of each ID number (身份证号码索引): the ledger's unique key on ID
+    numbers, apart from the person's table so that it can be distributed by its own key.
+    Triggers on the person's table keep it (migration contributions 0025); nothing else
+    writes it. A second person with a number already held is refused there."""
+
+    id_number = models.CharField(max_length=18, primary_key=True)
+    person = models.OneToOneField(
+        InsuredPerson, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+
+    class Meta:
+        verbose_name = _("ID number holder")
+        verbose_name_plural = _("ID number holders")
+
+    def __str__(self) -> str:
+        return f"{self.id_number[:6]}******** → {self.person_id}"
 
 
 class Employer(models.Model):

@@ -9,7 +9,12 @@ import pytest
 from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
 
-from contributions.models import ContributionKind, ContributionRecord, InsuredPerson
+from contributions.models import (
+    ContributionKind,
+    ContributionRecord,
+    InsuredPerson,
+    PersonIdNumber,
+)
 from transfers.models import Transfer, TransferStep
 
 # The tables distributed by person: each row belongs to one person.
@@ -30,6 +35,7 @@ PERSON_KEYED = {
 # Tables that name a person but are keyed otherwise, and why.
 KEPT_WHOLE = {
     "contributions.InsuredPerson": "the person: distributed by its own id",
+    "contributions.PersonIdNumber": "keyed by the ID number: each number's one holder",
     "contributions.SuspenseReinstatement": "one per suspense item, which has no person yet",
     "accounts.ChangeRequest": "may concern an employer or a province instead of a person",
     "risk.RiskFlag": "may concern an employer, a province or the ledger instead of a person",
@@ -164,3 +170,22 @@ def test_a_row_cannot_point_to_another_persons_row() -> None:
         transfer=transfer, person=one, status=Transfer.Status.APPLIED, on=transfer.applied_on
     )
     assert transfer.steps.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_id_number_has_one_holder_kept_by_the_database() -> None:
+    """The person's table holds no unique key on the ID number; the database keeps the
+    holders' table and refuses a second holder."""
+    assert [name for name, _columns in _keys("contributions_insuredperson", "u")
+            if "id_number" in _columns] == []  # fmt: skip
+    first = _person("110101199003071233")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _person("110101199003071233")
+    InsuredPerson.objects.filter(pk=first.pk).update(id_number="440106199001011235")
+    second = _person("110101199003071233")
+    holders = dict(PersonIdNumber.objects.values_list("id_number", "person_id"))
+    assert holders == {"440106199001011235": first.pk, "110101199003071233": second.pk}
+    second.delete()
+    assert dict(PersonIdNumber.objects.values_list("id_number", "person_id")) == {
+        "440106199001011235": first.pk
+    }
