@@ -64,8 +64,10 @@ class Figure:
 
 def _by(label: str, value: float, limit: float, *, at_most: bool = True) -> str:
     """How far `value` is past `limit`, as a share of the limit; empty when within it."""
-    over = value - limit if at_most else limit - value
-    return f"{label} by {over / limit:.0%}" if over > 0 else ""
+    over = (value - limit if at_most else limit - value) / limit
+    if over <= 0:
+        return ""
+    return f"{label} by {over:.1%}" if over < 0.1 else f"{label} by {over:.0%}"
 
 
 def _missed(*shortfalls: str) -> str:
