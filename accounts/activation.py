@@ -105,7 +105,7 @@ class SmsActivation:
             pending.failed_attempts += 1
             pending.save(update_fields=["failed_attempts"])
             raise ActivationError("code", "This code is not the one we sent.")
-        user = person.user or User(username=person.id_number, is_staff=False)
+        user = getattr(person, "user", None) or User(username=person.id_number, is_staff=False)
         try:
             password_validation.validate_password(password, user)
         except ValidationError as error:
@@ -114,10 +114,8 @@ class SmsActivation:
             pending.used_at = timezone.now()
             pending.save(update_fields=["used_at"])
             user.set_password(password)
+            user.insured_person = person
             user.save()
-            if person.user_id != user.pk:
-                person.user = user
-                person.save(update_fields=["user"])
             audit_record(actor=user, action="person_activated", subject=f"person:{person.pk}")
         return user
 

@@ -53,4 +53,4 @@ def agency_saved(sender, instance, **kwargs) -> None:
 
 
 def person_saved(sender, instance, **kwargs) -> None:
-    principal_changed([instance.user_id])
+    principal_changed(User.objects.filter(insured_person=instance).values_list("pk", flat=True))

@@ -100,6 +100,15 @@ class User(AbstractUser):
     prefers_large_text = models.BooleanField(
         "large text and high contrast (适老化)", default=False, db_default=False
     )
+    # Kept on this side: the person's table holds no key but the person's id.
+    insured_person = models.OneToOneField(
+        "contributions.InsuredPerson",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="user",
+        help_text="The insured person who signs in with this account (参保人账户).",
+    )
 
 
 class ChainedRow(models.Model):

@@ -217,13 +217,6 @@ class InsuredPerson(models.Model):
         db_default="",
         help_text="Registered by the province; the first sign-in's one-time code goes here.",
     )
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="insured_person",
-    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

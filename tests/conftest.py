@@ -191,9 +191,7 @@ def li(db):
 
 @pytest.fixture
 def li_signed_in(li) -> APIClient:
-    user = User.objects.create_user(username="li", password="x")  # noqa: S106
-    li.user = user
-    li.save(update_fields=["user"])
+    user = User.objects.create_user(username="li", password="x", insured_person=li)  # noqa: S106
     client = APIClient()
     client.force_authenticate(user)
     return client

@@ -438,8 +438,7 @@ def test_every_api_list_and_detail_holds_only_the_callers_province(nation, provi
 
 
 def test_an_insured_person_reads_only_their_own_record(nation):
-    user = User.objects.create_user(username="person-31")
-    InsuredPerson.objects.filter(pk=nation["31"].pk).update(user=user)
+    user = User.objects.create_user(username="person-31", insured_person=nation["31"])
     client = APIClient()
     client.force_authenticate(user)
     assert client.get("/api/v1/me/record/").json()["person"]["id_number"] == SHANGHAI_PERSON
@@ -476,8 +475,7 @@ def test_a_person_page_shows_only_the_signed_in_person(nation, caseworkers):
     from django.test import Client
     from django.urls import reverse
 
-    user = User.objects.create_user(username="person-31")
-    InsuredPerson.objects.filter(pk=nation["31"].pk).update(user=user)
+    user = User.objects.create_user(username="person-31", insured_person=nation["31"])
     person = Client()
     person.force_login(user)
     for name in PERSON_PAGES:

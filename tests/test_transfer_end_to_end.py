@@ -37,8 +37,7 @@ def _steps_on_the_page(browser, live_server) -> list[str]:
 
 def test_a_transfer_crosses_the_browser_the_api_and_the_admin(live_server, browser, li):
     paid_months(li, HENAN, Month(2015, 1), 24, base="6000")
-    li.user = User.objects.create_user(username=LI, password=PASSWORD)
-    li.save(update_fields=["user"])
+    User.objects.create_user(username=LI, password=PASSWORD, insured_person=li)
     henan = User.objects.create_user(
         username="henan", is_staff=True, agency=Agency.objects.get(division_code="410000")
     )

@@ -39,9 +39,9 @@ from django.conf import settings
 from accounts.models import User
 from contributions.models import InsuredPerson
 for person in InsuredPerson.objects.filter(pk__in=[{ids}]):
-    user = person.user or User.objects.create_user(username=person.id_number)
-    person.user = user
-    person.save(update_fields=["user"])
+    user = getattr(person, "user", None) or User.objects.create_user(
+        username=person.id_number, insured_person=person
+    )
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "accounts.backends.UserBackend"

@@ -17,8 +17,7 @@ PASSWORD = "a-long-pension-password"  # noqa: S105
 @pytest.fixture
 def reporter(li_paid) -> Client:
     call_command("seed_demo")
-    li_paid.user = User.objects.create_user(username=LI, password=PASSWORD)
-    li_paid.save(update_fields=["user"])
+    User.objects.create_user(username=LI, password=PASSWORD, insured_person=li_paid)
     client = Client(headers={"accept-language": "en"})
     client.post("/signin/", {"username": LI, "password": PASSWORD})
     return client

@@ -43,9 +43,7 @@ def _serious_violations(driver) -> list[str]:
 def test_a_person_signs_in_reads_the_grid_opens_a_month_and_changes_the_display(
     live_server, browser, li_paid
 ):
-    user = User.objects.create_user(username=LI, password=PASSWORD)
-    li_paid.user = user
-    li_paid.save(update_fields=["user"])
+    User.objects.create_user(username=LI, password=PASSWORD, insured_person=li_paid)
     pages_checked = []
 
     for path in ("/", "/activate/", "/signin/"):
@@ -128,9 +126,7 @@ def test_a_person_signs_in_reads_the_grid_opens_a_month_and_changes_the_display(
 def test_an_idle_person_is_warned_and_can_stay_signed_in(live_server, browser, li_paid, settings):
     # A session of 125 s: the warning comes 120 s before its end, that is after 5 s.
     settings.SESSION_COOKIE_AGE = 125
-    user = User.objects.create_user(username=LI, password=PASSWORD)
-    li_paid.user = user
-    li_paid.save(update_fields=["user"])
+    User.objects.create_user(username=LI, password=PASSWORD, insured_person=li_paid)
     browser.get(f"{live_server.url}/signin/")
     browser.find_element(By.NAME, "username").send_keys(LI)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)

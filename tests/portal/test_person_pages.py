@@ -37,9 +37,7 @@ WANG = "11010519491231002X"
 
 
 def _signed_in(person) -> Client:
-    user = User.objects.create_user(username=person.id_number, password=PASSWORD)
-    person.user = user
-    person.save(update_fields=["user"])
+    User.objects.create_user(username=person.id_number, password=PASSWORD, insured_person=person)
     client = Client(headers={"accept-language": "en"})
     response = client.post("/signin/", {"username": person.id_number, "password": PASSWORD})
     assert response.status_code == 302 and response["Location"] == "/me/"

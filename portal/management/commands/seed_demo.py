@@ -146,11 +146,9 @@ class Command(BaseCommand):
                 to_province=to_province,
                 applied_on=datetime.date.fromisoformat(applied_on),
             )
-        user = User.objects.create(username=person.id_number, is_staff=False)
+        user = User(username=person.id_number, is_staff=False, insured_person=person)
         user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
-        person.user = user
-        person.save(update_fields=["user"])
+        user.save()
 
 
 def _months(first: Month, last: Month) -> list[Month]:
