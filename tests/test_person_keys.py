@@ -57,8 +57,8 @@ def _points_to_a_person(model: type[models.Model]) -> bool:
 
 
 def _keys(table: str, kind: str) -> list[tuple[str, list[str]]]:
-    """The (name, columns) of the table's constraints of `kind` (p: primary, u: unique) and
-    of its unique indexes."""
+    """The (name, columns) of the table's primary key (`kind` p) or of every unique index,
+    the primary key's among them (u)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
