@@ -563,7 +563,10 @@ class PersonalAccountEntry(models.Model):
     """
 
     person = models.ForeignKey(InsuredPerson, on_delete=models.PROTECT, related_name="+")
-    province = models.ForeignKey("accounts.Province", on_delete=models.PROTECT, related_name="+")
+    # The (province) index below, which carries the amount, serves this foreign key too.
+    province = models.ForeignKey(
+        "accounts.Province", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=AccountEntryKind.choices)
     amount = models.DecimalField(**MONEY)
     value_date = models.DateField(help_text="The date the movement counts from.")
@@ -608,7 +611,11 @@ class PersonalAccountEntry(models.Model):
                 name="account_interest_trued_up_once",
             ),
         ]
-        indexes = [models.Index(fields=["person", "value_date"], name="account_person_date_idx")]
+        indexes = [
+            models.Index(fields=["person", "value_date"], name="account_person_date_idx"),
+            # Reconciliation sums each province's entries from this narrow index alone.
+            models.Index(fields=["province"], include=["amount"], name="account_prov_amount_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.kind} {self.amount}"
