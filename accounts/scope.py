@@ -106,8 +106,7 @@ def own_person(principal: Principal | None) -> InsuredPerson | None:
     """The insured person a principal is, if it is one: a person sees only themselves."""
     if not isinstance(principal, User) or scope_of(principal).person_id is None:
         return None
-    person: InsuredPerson = principal.insured_person  # scope_of has loaded it
-    return person
+    return principal.insured_person  # scope_of has loaded it
 
 
 def provinces(principal: Principal | None) -> set[str] | None:
