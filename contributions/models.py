@@ -408,6 +408,28 @@ class ContributionBatch(models.Model):
         return f"batch {self.public_id} ({self.province_id}, {self.row_count} rows)"
 
 
+def reversal_link() -> models.ForeignKey:
+    """The row a reversal cancels, always the same person's: the foreign key is
+    (reversal_of_id, person_id), in SQL (migration contributions 0024)."""
+    return models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        db_index=False,
+        db_constraint=False,
+    )
+
+
+def reversed_once(name: str) -> models.UniqueConstraint:
+    """A row is reversed at most once. Unique among the few reversal rows only: a full
+    unique index would cover millions of NULLs."""
+    return models.UniqueConstraint(
+        fields=["reversal_of", "person"], condition=Q(reversal_of__isnull=False), name=name
+    )
+
+
 def reversal_points_back(name: str) -> models.CheckConstraint:
     """A reversal row names the row it cancels and why; no other row points back."""
     return models.CheckConstraint(
@@ -481,18 +503,7 @@ class ContributionRecord(models.Model):
         ContributionBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     batch_row = models.PositiveIntegerField(null=True, blank=True)
-    # Unique among the few reversal rows only (constraint below): a full unique index would
-    # cover millions of NULLs. The foreign key is (reversal_of_id, person_id), in SQL
-    # (migration contributions 0024).
-    reversal_of = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="reversed_by",
-        db_index=False,
-        db_constraint=False,
-    )
+    reversal_of = reversal_link()
     reason = models.TextField(blank=True)
     posted_at = models.DateTimeField(auto_now_add=True)
 
@@ -503,11 +514,7 @@ class ContributionRecord(models.Model):
         verbose_name_plural = _("contribution records")
         permissions = [("reverse_contributionrecord", "Can reverse a contribution (冲正)")]
         constraints = [
-            models.UniqueConstraint(
-                fields=["reversal_of", "person"],
-                condition=Q(reversal_of__isnull=False),
-                name="contribution_reversed_once",
-            ),
+            reversed_once("contribution_reversed_once"),
             models.CheckConstraint(
                 name="contribution_month_is_first_day",
                 condition=Q(month__day=1),
@@ -576,16 +583,7 @@ class PersonalAccountEntry(models.Model):
     journal_entry = models.ForeignKey(
         "JournalEntry", on_delete=models.PROTECT, related_name="account_entries"
     )
-    # The foreign key is (reversal_of_id, person_id), in SQL (migration contributions 0024).
-    reversal_of = models.ForeignKey(
-        "self",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="reversed_by",
-        db_index=False,
-        db_constraint=False,
-    )
+    reversal_of = reversal_link()
     reason = models.TextField(blank=True)
     posted_at = models.DateTimeField(auto_now_add=True)
 
@@ -594,11 +592,7 @@ class PersonalAccountEntry(models.Model):
         verbose_name_plural = _("personal account entries")
         constraints = [
             reversal_points_back("account_entry_reversal_points_back"),
-            models.UniqueConstraint(
-                fields=["reversal_of", "person"],
-                condition=Q(reversal_of__isnull=False),
-                name="account_entry_reversed_once",
-            ),
+            reversed_once("account_entry_reversed_once"),
             # Interest is posted once per person, province and year; the true-up is separate.
             models.UniqueConstraint(
                 fields=["person", "province", "interest_year"],
