@@ -1,9 +1,12 @@
 """Caseworker screens for risk: rules and their parameters, screening runs, flag review."""
 
 import csv
+import uuid
+from collections.abc import Iterable
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
@@ -156,6 +159,30 @@ class ScreeningRunAdmin(ScopedAdmin):
             self.message_user(request, f"Run {new.public_id} queued; refresh to follow it.")
 
 
+def _attach_transfers(flags: Iterable[RiskFlag]) -> None:
+    """Read the transfers that flags are about in one query, each onto its flag's
+    `transfer_about` (None when it is not found)."""
+    wanted = {}
+    for flag in flags:
+        kind, _, key = flag.subject.partition(":")
+        if kind == "transfer":
+            try:
+                wanted[flag] = uuid.UUID(key)
+            except ValueError:
+                flag.transfer_about = None
+    if not wanted:
+        return
+    found = {t.public_id: t for t in Transfer.objects.filter(public_id__in=wanted.values())}
+    for flag, key in wanted.items():
+        flag.transfer_about = found.get(key)
+
+
+class FlagChangeList(ChangeList):
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        _attach_transfers(self.result_list)
+
+
 class ReviewForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
 
@@ -194,13 +221,17 @@ class RiskFlagAdmin(ScopedAdmin):
             url = reverse("admin:contributions_insuredperson_change", args=[person.pk])
             return format_html('<a href="{}">{} {}</a>', url, person.masked_id_number, person.name)
         if kind == "transfer":
-            transfer = Transfer.objects.filter(public_id=key).first()
-            if transfer is not None:
+            if not hasattr(flag, "transfer_about"):  # a single flag's page
+                _attach_transfers([flag])
+            if (transfer := flag.transfer_about) is not None:
                 url = reverse("admin:transfers_transfer_change", args=[transfer.pk])
                 return format_html('<a href="{}">transfer {}</a>', url, transfer)
         if kind == "province":
             return f"province {key}"
         return flag.subject
+
+    def get_changelist(self, request: HttpRequest, **kwargs) -> type[ChangeList]:
+        return FlagChangeList
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,14 +1,19 @@
 """Flags: scope in the API and the admin, review with reasons, CSV, rule versions."""
 
+import re
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AccessLog, AuditEvent, ChangeRequest, User
 from risk import services
 from risk.models import RiskFlag, RiskRule, ScreeningRun
 from risk.registry import Hit
 from tests.conftest import LI
+from transfers.models import Transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +208,28 @@ def test_a_flag_names_its_person_by_masked_id_and_name_never_by_internal_id(clie
     page = client.get("/admin/risk/riskflag/").content.decode()
     assert "110101********1233 李强" in page
     assert f"person:{person.pk}" not in page
+
+
+def test_the_flag_list_reads_the_transfers_it_names_in_one_query(li, client, caseworkers):
+    """Flags about transfers link to them; a page of them costs no query per flag."""
+    rule = RiskRule.objects.get(code="RK-23")
+    client.force_login(User.objects.get(username="admin"))
+    client.get("/admin/risk/riskflag/")  # the signed-in principal is read once, then kept
+
+    def listed_after_filing(count: int) -> tuple[int, str]:
+        for _ in range(count):
+            transfer = Transfer.objects.create(
+                person=li, from_province_id="31", to_province_id="41", status="completed",
+                applied_on="2025-01-06",
+            )  # fmt: skip
+            services.flags_file(
+                rule=rule, hits=[Hit("31", f"transfer:{transfer.public_id}", "2025", {}, li.pk)]
+            )
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/admin/risk/riskflag/").content.decode()
+        return len(queries), page
+
+    one, _ = listed_after_filing(1)
+    four, page = listed_after_filing(3)
+    assert four == one
+    assert len(re.findall(r"/admin/transfers/transfer/\d+/change/", page)) == 4
